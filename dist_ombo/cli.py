@@ -141,21 +141,18 @@ def cmd_report(args: argparse.Namespace) -> int:
     from pathlib import Path
 
     from dist_ombo.report import format_leaderboard, leaderboard, write_plots
-    from dist_ombo.results import read_results, rebuild_results
+    from dist_ombo.results import load_sweeps
 
-    sweep_dir = Path(args.dir)
-    if sweep_dir.is_dir() and (sweep_dir / "sweep.json").exists():
-        table = rebuild_results(sweep_dir)  # picks up trials finished after an interruption
-    else:
-        table = read_results(sweep_dir)
+    dirs = [Path(d) for d in args.dirs]
+    table = load_sweeps(dirs)  # rebuilt from trial folders: picks up trials finished after an interruption
     print(format_leaderboard(*leaderboard(table)))
     if args.markdown:
         from dist_ombo.report_markdown import write_markdown
 
         notes = Path(args.notes) if args.notes else None
-        print(f"\nwrote {write_markdown(table, Path(args.dir), Path(args.markdown), notes)}")
+        print(f"\nwrote {write_markdown(table, dirs, Path(args.markdown), notes)}")
     elif not args.no_plots:
-        plots = write_plots(table, Path(args.dir), Path(args.dir) / "plots")
+        plots = write_plots(table, dirs[0], dirs[0] / "plots")
         print("\nplots: " + ", ".join(str(p) for p in plots))
     return 0
 
@@ -244,8 +241,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--verbose", type=int, default=1, help="Tune verbosity 0-3")
     p.set_defaults(func=cmd_sweep)
 
-    p = sub.add_parser("report", help="leaderboard and plots of a sweep directory")
-    p.add_argument("dir")
+    p = sub.add_parser("report", help="leaderboard and plots of one sweep directory or several merged")
+    p.add_argument("dirs", nargs="+", metavar="DIR", help="sweep directories (or results.parquet files)")
     p.add_argument("--no-plots", action="store_true")
     p.add_argument("--markdown", metavar="FILE", help="also write a Markdown report (plots beside it)")
     p.add_argument("--notes", metavar="FILE", help="Markdown appended to the report (discussion)")

@@ -94,7 +94,11 @@ def sweep_summary(table: pd.DataFrame, out_dir: str | Path) -> str:
 
 # ------------------------------------------------------------------------------------ plots
 def write_plots(results: pd.DataFrame, sweep_dir: Path, plots_dir: Path) -> list[Path]:
-    """Score bars with error bars, a mean-rank chart, and Pareto fronts of 2-3 objective tasks."""
+    """Score bars with error bars, a mean-rank chart, and Pareto fronts of 2-3 objective tasks.
+
+    Trial folders are looked up in ``sweep_dir``, or in each row's ``sweep`` column where the
+    table merges several sweeps.
+    """
     import matplotlib
 
     matplotlib.use("Agg")
@@ -128,8 +132,16 @@ def write_plots(results: pd.DataFrame, sweep_dir: Path, plots_dir: Path) -> list
     return written
 
 
+#: Methods drawn on a Pareto plot: the best few by mean HV (all 30 would hide each other).
+PARETO_PLOT_METHODS = 6
+
+
 def _pareto_plots(results: pd.DataFrame, sweep_dir: Path, plots_dir: Path, plt) -> list[Path]:
     from dist_ombo.tasks import get_task
+
+    def trial_dir(row) -> Path:
+        base = Path(row["sweep"]) if "sweep" in row and isinstance(row["sweep"], str) else sweep_dir
+        return base / "trials" / row["trial_id"]
 
     written: list[Path] = []
     if "trial_id" not in results:  # a table not written by a sweep: no trial folders to read
@@ -137,7 +149,7 @@ def _pareto_plots(results: pd.DataFrame, sweep_dir: Path, plots_dir: Path, plt) 
     ok = results[(results["status"] == "ok") & results.get("hv", pd.Series(np.nan, index=results.index)).notna()]
     for task_label, group in ok.groupby("task", sort=False):
         first = group.sort_values("seed").iloc[0]
-        config_file = sweep_dir / "trials" / first["trial_id"] / "config.json"
+        config_file = trial_dir(first) / "config.json"
         if not config_file.exists():
             continue
         import json
@@ -155,14 +167,16 @@ def _pareto_plots(results: pd.DataFrame, sweep_dir: Path, plots_dir: Path, plt) 
         front = task.pareto_front(300)
         if front is not None:
             ax.scatter(*front.T, s=2, c="k", label="true front")
-        for i, (_, row) in enumerate(group[group["seed"] == seed].iterrows()):
-            file = sweep_dir / "trials" / row["trial_id"] / "proposals.parquet"
+        top = group.groupby("method")["hv"].mean().nlargest(PARETO_PLOT_METHODS).index
+        shown = group[(group["seed"] == seed) & group["method"].isin(top)]
+        for i, (_, row) in enumerate(shown.iterrows()):
+            file = trial_dir(row) / "proposals.parquet"
             if file.exists():
                 P = pd.read_parquet(file)[[f"true_f{j}" for j in range(task.n_obj)]].to_numpy()
                 ax.scatter(*P.T, s=6, c=f"C{i % 10}", label=row["method"])
         ax.set_xlabel("f0")
         ax.set_ylabel("f1")
-        ax.set_title(f"{task_label}: proposals (seed {seed}), objectives minimized", fontsize=9)
+        ax.set_title(f"{task_label}: proposals of the top {len(top)} methods (seed {seed}), minimized", fontsize=9)
         ax.legend(fontsize=7, markerscale=2)
         written.append(_save(fig, plots_dir / f"pareto_{task_label}.png"))
     return written

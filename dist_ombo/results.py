@@ -72,3 +72,36 @@ def read_results(path: Path) -> pd.DataFrame:
     if not path.exists():
         raise FileNotFoundError(f"no results table at {path} (run `dist-ombo sweep` first)")
     return pd.read_parquet(path)
+
+
+def load_sweeps(paths: Iterable[Path]) -> pd.DataFrame:
+    """One table from several sweep directories (or results files), each row tagged with the
+    ``sweep`` directory its trial folder lives in. A sweep directory's table is rebuilt from its
+    trial folders first, so trials finished after an interruption are included.
+
+    Two sweeps may not hold the same (task, method, seed): the merged leaderboard would silently
+    average two runs of one trial, so that is an error naming the overlap.
+    """
+    frames = []
+    for path in paths:
+        path = Path(path)
+        if path.is_dir() and (path / "sweep.json").exists():
+            frame = rebuild_results(path)
+            sweep_dir = path
+        else:
+            frame = read_results(path)
+            sweep_dir = path if path.is_dir() else path.parent
+        frames.append(frame.assign(sweep=str(sweep_dir)))
+    if not frames:
+        raise ValueError("no sweep directory given")
+    table = pd.concat(frames, ignore_index=True)
+    key = ["task", "method", "seed"]
+    dup = table[table.duplicated(key, keep=False)]
+    if not dup.empty and len(frames) > 1:
+        first = dup.iloc[0]
+        sweeps = sorted(set(dup[(dup[key] == first[key]).all(axis=1)]["sweep"]))
+        raise ValueError(
+            f"{len(dup)} rows share (task, method, seed) across sweeps, e.g. {first['task']} / "
+            f"{first['method']} / seed {first['seed']} in {', '.join(sweeps)}: report each sweep on its own"
+        )
+    return table

@@ -72,3 +72,31 @@ def test_markdown_report_compares_with_published(tmp_path):
     out = write_markdown(table, tmp_path, tmp_path / "docs" / "results.md")
     text = out.read_text()
     assert "## Leaderboard per task" in text and "### zdt1" in text and "published best ratio" in text
+
+
+def test_several_sweeps_merge_into_one_report(tmp_path):
+    from dist_ombo.report_markdown import write_markdown
+    from dist_ombo.results import load_sweeps
+
+    table = hand_made()
+    (tmp_path / "one").mkdir()
+    (tmp_path / "two").mkdir()
+    table[table.task == "A"].to_parquet(tmp_path / "one" / "results.parquet")
+    table[table.task == "B"].to_parquet(tmp_path / "two" / "results.parquet")
+    merged = load_sweeps([tmp_path / "one", tmp_path / "two"])
+    assert len(merged) == len(table)
+    assert set(merged["sweep"]) == {str(tmp_path / "one"), str(tmp_path / "two")}
+    out = write_markdown(merged, [tmp_path / "one", tmp_path / "two"], tmp_path / "docs" / "results.md")
+    text = out.read_text()
+    assert "### A" in text and "### B" in text and "beats D(best) on" in text
+    assert f"`{tmp_path / 'two'}`" in text
+
+
+def test_overlapping_sweeps_are_refused(tmp_path):
+    from dist_ombo.results import load_sweeps
+
+    for name in ("one", "two"):
+        (tmp_path / name).mkdir()
+        hand_made().to_parquet(tmp_path / name / "results.parquet")
+    with pytest.raises(ValueError, match="share \\(task, method, seed\\)"):
+        load_sweeps([tmp_path / "one", tmp_path / "two"])
