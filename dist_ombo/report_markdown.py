@@ -59,6 +59,23 @@ def tfbind8_comparison(per_task: pd.DataFrame) -> pd.DataFrame:
     return frame
 
 
+def overview(per_task: pd.DataFrame, mean_rank: pd.DataFrame) -> pd.DataFrame:
+    """Method x task table of mean score / D(best) (above 1 = beyond the data), methods in order of
+    mean rank; a cell is empty where the method did not run on the task."""
+    ratios = per_task.pivot_table(index="method", columns="task", values="ratio_to_dbest", sort=False)
+    seeds = per_task.pivot_table(index="method", columns="task", values="n", sort=False)
+    tasks = list(dict.fromkeys(per_task["task"]))
+    rows = []
+    for method in mean_rank["method"]:
+        row = {"method": method}
+        for task in tasks:
+            r = ratios.at[method, task] if task in ratios.columns and method in ratios.index else np.nan
+            row[task] = "" if pd.isna(r) else f"{r:.3f}" + ("" if method == DBEST else f" ({int(seeds.at[method, task])})")
+        row["mean rank"] = f"{mean_rank.set_index('method').at[method, 'mean_rank']:.2f}"
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
 def _with_wins(per_task: pd.DataFrame, mean_rank: pd.DataFrame) -> pd.DataFrame:
     """Mean-rank table plus, per method, on how many of its tasks its mean beats D(best)."""
     wins = per_task[per_task["method"] != DBEST].groupby("method")["beats_dbest"].apply(lambda b: int((b == "yes").sum()))
@@ -105,6 +122,10 @@ def write_markdown(results: pd.DataFrame, sweep_dirs: Path | list[Path], out: Pa
         "",
         "Headline score: hypervolume (MOO, Off-MOO-Bench protocol) or normalized 100th-percentile score (SOO); "
         "higher is better; mean ± std (ddof 0) over seeds; D(best) is ranked beside the methods.",
+        "",
+        "## Overview: mean score / D(best) per task (seeds in brackets)",
+        "",
+        _table(overview(per_task, mean_rank)),
         "",
         "## Leaderboard per task",
     ]

@@ -89,6 +89,7 @@ def test_several_sweeps_merge_into_one_report(tmp_path):
     out = write_markdown(merged, [tmp_path / "one", tmp_path / "two"], tmp_path / "docs" / "results.md")
     text = out.read_text()
     assert "### A" in text and "### B" in text and "beats D(best) on" in text
+    assert "| m1 | 1.250 (3) | 1.000 (2) |" in text  # overview: ratio to D(best), seeds
     assert f"`{tmp_path / 'two'}`" in text
 
 
