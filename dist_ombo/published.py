@@ -45,6 +45,9 @@ TFBIND8: dict[str, str] = {
     "DDOM": "0.96", "RGD": "0.97", "RoMA": "0.93", "IOM": "0.82", "MINs": "0.91", "BO-qEI": "0.80",
 }
 
+#: The best published TF-Bind-8 100th-percentile score in that table, and whose.
+TFBIND8_BEST: tuple[float, str] = (0.97, "RGD")
+
 
 def best_ratio(task: str) -> tuple[float, str] | None:
     """Best published HV / D(best) ratio for a task (Source A), and who reached it."""

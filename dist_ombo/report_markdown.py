@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from dist_ombo.published import MOO_SOURCE_A, TFBIND8
+from dist_ombo.published import MOO_SOURCE_A, TFBIND8, TFBIND8_BEST
 from dist_ombo.report import DBEST, leaderboard, write_plots
 from dist_ombo.stats import compare, plot_cd
 
@@ -44,8 +44,20 @@ def published_comparison(per_task: pd.DataFrame) -> pd.DataFrame:
                 "our HV": top["mean"], "our ratio": top["ratio_to_dbest"],
                 "published best ratio": best / dbest, "by": by, "published MM ratio": mm / dbest,
                 "ratio difference": top["ratio_to_dbest"] - best / dbest,
+                "verdict": verdict(top["ratio_to_dbest"], best / dbest),
             })
     return pd.DataFrame(rows)
+
+
+#: Within this relative distance of the published number, ours "matches" it.
+MATCH_TOLERANCE = 0.01
+
+
+def verdict(ours: float, published: float) -> str:
+    """``beats`` / ``matches`` (within 1%) / ``below`` the published number."""
+    if ours >= published * (1 + MATCH_TOLERANCE):
+        return "beats"
+    return "matches" if ours >= published * (1 - MATCH_TOLERANCE) else "below"
 
 
 def tfbind8_comparison(per_task: pd.DataFrame) -> pd.DataFrame:
@@ -156,8 +168,18 @@ def write_markdown(results: pd.DataFrame, sweep_dirs: Path | list[Path], out: Pa
     parts += ["", "## Against published numbers (HV / D(best), Source A of published-results.md)", ""]
     parts.append(_table(comp) if not comp.empty else "No task in common with the published MOO tables.")
     tf = tfbind8_comparison(per_task)
+    verdicts = list(comp["verdict"]) if not comp.empty else []
     if not tf.empty:
-        parts += ["", "## TF-Bind-8 against published scores", "", _table(tf)]
+        ours = per_task[per_task["task"].str.startswith("tfbind8") & (per_task["method"] != DBEST)]["mean"].max()
+        verdicts.append(verdict(ours, TFBIND8_BEST[0]))
+        parts += ["", "## TF-Bind-8 against published scores", "",
+                  f"Best published 100th-percentile score: {TFBIND8_BEST[0]} ({TFBIND8_BEST[1]}); our best: "
+                  f"{ours:.3f} ({verdicts[-1]}).", "", _table(tf)]
+    if verdicts:
+        counts = {v: verdicts.count(v) for v in ("beats", "matches", "below")}
+        parts += ["", f"**Our best method against the best published number, per task covered by both:** "
+                  f"beats on {counts['beats']}, matches (within {MATCH_TOLERANCE:.0%}) on {counts['matches']}, "
+                  f"below on {counts['below']} of {len(verdicts)} tasks."]
     parts += ["", "## Plots", ""]
     for p in plots:
         parts.append(f"![{p.stem}]({os.path.relpath(p, out.parent)})")

@@ -69,9 +69,11 @@ def test_markdown_report_compares_with_published(tmp_path):
     assert list(comp["task"]) == ["zdt1"]
     assert comp["published best ratio"].iloc[0] == pytest.approx(4.87 / 4.04)
     assert comp["our ratio"].iloc[0] == pytest.approx(5.0 / 4.0)
+    assert comp["verdict"].iloc[0] == "beats"  # 1.25 > 4.87 / 4.04 = 1.205
     out = write_markdown(table, tmp_path, tmp_path / "docs" / "results.md")
     text = out.read_text()
     assert "## Leaderboard per task" in text and "### zdt1" in text and "published best ratio" in text
+    assert "beats on 1, matches (within 1%) on 0, below on 0 of 1 tasks" in text
 
 
 def test_several_sweeps_merge_into_one_report(tmp_path):
@@ -101,3 +103,11 @@ def test_overlapping_sweeps_are_refused(tmp_path):
         hand_made().to_parquet(tmp_path / name / "results.parquet")
     with pytest.raises(ValueError, match="share \\(task, method, seed\\)"):
         load_sweeps([tmp_path / "one", tmp_path / "two"])
+
+
+def test_verdict_against_published():
+    from dist_ombo.report_markdown import verdict
+
+    assert verdict(1.10, 1.00) == "beats"
+    assert verdict(0.995, 1.00) == "matches" and verdict(1.005, 1.00) == "matches"
+    assert verdict(0.95, 1.00) == "below"
