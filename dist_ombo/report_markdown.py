@@ -98,6 +98,24 @@ def _with_wins(per_task: pd.DataFrame, mean_rank: pd.DataFrame) -> pd.DataFrame:
     return table
 
 
+def _statistics(per_task: pd.DataFrame, cd_path: Path) -> tuple[list[str], Path | None]:
+    """Friedman test, Nemenyi CD diagram and Wilcoxon tests over the methods run on every task."""
+    result = compare(per_task)
+    if "mean_ranks" not in result:
+        return [f"Not enough common tasks for a test ({result.get('note')})."], None
+    plot_cd(result, cd_path)
+    table = pd.DataFrame([{"method": m, "mean rank": result["mean_ranks"][m],
+                           "Wilcoxon p vs best": result["wilcoxon_vs_best"].get(m, float("nan"))}
+                          for m in result["mean_ranks"]])
+    return [
+        f"{len(result['methods'])} methods run on every one of the {result['tasks']} tasks: Friedman test p = "
+        f"{result['friedman_p']:.3g}; Nemenyi critical difference of mean ranks (alpha 0.05) = {result['cd']:.2f} "
+        f"(two methods whose mean ranks differ by less are not told apart). Wilcoxon signed-rank p-values of "
+        f"each method against the best-ranked `{result['best']}` (per-task mean scores):",
+        "", _table(table),
+    ], cd_path
+
+
 def _sweep_line(sweep_dir: Path, frame: pd.DataFrame) -> str:
     config = {}
     if (sweep_dir / "sweep.json").exists():
@@ -146,24 +164,18 @@ def write_markdown(results: pd.DataFrame, sweep_dirs: Path | list[Path], out: Pa
                                       "seeds_beating", "failed"]]
         parts += ["", f"### {task} ({'HV' if g['metric'].iloc[0] == 'hv' else 'normalized score'})", "", _table(view)]
     parts += ["", "## Mean rank over tasks", "", _table(_with_wins(per_task, mean_rank))]
-    result = compare(per_task[per_task["method"] != DBEST])
     parts += ["", "## Statistical comparison", ""]
-    if "mean_ranks" in result:
-        cd_path = plots_dir / "critical_difference.png"
-        plot_cd(result, cd_path)
-        plots.append(cd_path)
-        parts += [
-            f"Methods run on every one of the {result['tasks']} common tasks: Friedman test p = "
-            f"{result['friedman_p']:.3g}; Nemenyi critical difference of mean ranks (alpha 0.05) = {result['cd']:.2f}. "
-            f"Wilcoxon signed-rank p-values of each method against the best-ranked `{result['best']}` "
-            "(per-task mean scores):",
-            "",
-            _table(pd.DataFrame([{"method": m, "mean rank": result["mean_ranks"][m],
-                                  "Wilcoxon p vs best": result["wilcoxon_vs_best"].get(m, float("nan"))}
-                                 for m in result["mean_ranks"]])),
-        ]
-    else:
-        parts.append(f"Not enough common tasks for a test ({result.get('note')}).")
+    for title, metric, suffix in (("All tasks", None, ""), ("MOO tasks (HV)", "hv", "_moo"),
+                                  ("SOO tasks (normalized score)", "score_100th", "_soo")):
+        group = per_task[per_task["method"] != DBEST]
+        if metric is not None:
+            group = group[group["metric"] == metric]
+            if group.empty or group["task"].nunique() == per_task["task"].nunique():
+                continue  # none, or the same as "All tasks"
+        text, cd_plot = _statistics(group, plots_dir / f"critical_difference{suffix}.png")
+        parts += [f"### {title}", "", *text, ""]
+        if cd_plot is not None:
+            plots.append(cd_plot)
     comp = published_comparison(per_task)
     parts += ["", "## Against published numbers (HV / D(best), Source A of published-results.md)", ""]
     parts.append(_table(comp) if not comp.empty else "No task in common with the published MOO tables.")

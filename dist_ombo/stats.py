@@ -7,11 +7,6 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-# Studentized range statistic q_0.05 / sqrt(2) for k = 2..20 groups (Demsar 2006, Table 5).
-_Q05 = [1.960, 2.343, 2.569, 2.728, 2.850, 2.949, 3.031, 3.102, 3.164, 3.219, 3.268, 3.313, 3.354,
-        3.391, 3.426, 3.458, 3.489, 3.517, 3.544]
-
-
 def score_matrix(per_task: pd.DataFrame) -> pd.DataFrame:
     """Tasks x methods matrix of mean headline scores, restricted to methods run on every task."""
     wide = per_task.pivot(index="task", columns="method", values="mean")
@@ -19,11 +14,12 @@ def score_matrix(per_task: pd.DataFrame) -> pd.DataFrame:
 
 
 def critical_difference(n_methods: int, n_tasks: int) -> float:
-    """Nemenyi critical difference of mean ranks at alpha = 0.05."""
-    if n_methods < 2 or n_methods > len(_Q05) + 1 or n_tasks < 1:
+    """Nemenyi critical difference of mean ranks at alpha = 0.05: q_0.05 of the studentized range
+    (k groups, infinite degrees of freedom) / sqrt(2), as in Demsar (2006), Table 5."""
+    if n_methods < 2 or n_tasks < 1:
         return float("nan")
-    q = _Q05[n_methods - 2]
-    return q * np.sqrt(n_methods * (n_methods + 1) / (6.0 * n_tasks))
+    q = stats.studentized_range.ppf(0.95, n_methods, np.inf) / np.sqrt(2.0)
+    return float(q * np.sqrt(n_methods * (n_methods + 1) / (6.0 * n_tasks)))
 
 
 def compare(per_task: pd.DataFrame) -> dict:
