@@ -111,3 +111,15 @@ def test_verdict_against_published():
     assert verdict(1.10, 1.00) == "beats"
     assert verdict(0.995, 1.00) == "matches" and verdict(1.005, 1.00) == "matches"
     assert verdict(0.95, 1.00) == "below"
+
+
+def test_ratio_uses_dbest_of_the_methods_own_seeds():
+    rows = [dict(task="A", method="m1", seed=0, status="ok", hv=6.0, hv_dbest=5.0),
+            dict(task="A", method="m1", seed=1, status="ok", hv=3.0, hv_dbest=2.0),
+            dict(task="A", method="m2", seed=0, status="ok", hv=5.5, hv_dbest=5.0),
+            dict(task="A", method="m2", seed=1, status="error", error="boom")]
+    per_task, _ = leaderboard(pd.DataFrame(rows))
+    a = per_task.set_index("method")
+    assert a.loc[DBEST, "mean"] == pytest.approx(3.5)  # over every seed
+    assert a.loc["m2", "ratio_to_dbest"] == pytest.approx(5.5 / 5.0)  # its own seed, not 5.5 / 3.5
+    assert a.loc["m1", "ratio_to_dbest"] == pytest.approx(4.5 / 3.5)
