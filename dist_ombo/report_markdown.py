@@ -88,6 +88,20 @@ def overview(per_task: pd.DataFrame, mean_rank: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+def trial_costs(results: pd.DataFrame) -> pd.DataFrame:
+    """Median wall-clock seconds per trial of each method (training, search, total) and the total
+    compute its trials took: what a sweep of that method costs on the machine that ran it."""
+    ok = results[results["status"] == "ok"]
+    cols = [c for c in ("time_train_s", "time_search_s", "time_total_s") if c in ok]
+    if ok.empty or not cols:
+        return pd.DataFrame()
+    table = ok.groupby("method")[cols].median().round(1)
+    table.columns = [f"median {c[5:-2]} s" for c in cols]
+    table["trials"] = ok.groupby("method").size()
+    table["total h"] = (ok.groupby("method")[cols[-1]].sum() / 3600).round(2)
+    return table.sort_values(table.columns[len(cols) - 1], ascending=False).reset_index()
+
+
 def _with_wins(per_task: pd.DataFrame, mean_rank: pd.DataFrame) -> pd.DataFrame:
     """Mean-rank table plus, per method, on how many of its tasks its mean beats D(best)."""
     wins = per_task[per_task["method"] != DBEST].groupby("method")["beats_dbest"].apply(lambda b: int((b == "yes").sum()))
@@ -192,6 +206,9 @@ def write_markdown(results: pd.DataFrame, sweep_dirs: Path | list[Path], out: Pa
         parts += ["", f"**Our best method against the best published number, per task covered by both:** "
                   f"beats on {counts['beats']}, matches (within {MATCH_TOLERANCE:.0%}) on {counts['matches']}, "
                   f"below on {counts['below']} of {len(verdicts)} tasks."]
+    costs = trial_costs(results)
+    if not costs.empty:
+        parts += ["", "## Cost per trial (wall-clock seconds on the machine that ran it)", "", _table(costs)]
     parts += ["", "## Plots", ""]
     for p in plots:
         parts.append(f"![{p.stem}]({os.path.relpath(p, out.parent)})")

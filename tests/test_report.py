@@ -123,3 +123,13 @@ def test_ratio_uses_dbest_of_the_methods_own_seeds():
     assert a.loc[DBEST, "mean"] == pytest.approx(3.5)  # over every seed
     assert a.loc["m2", "ratio_to_dbest"] == pytest.approx(5.5 / 5.0)  # its own seed, not 5.5 / 3.5
     assert a.loc["m1", "ratio_to_dbest"] == pytest.approx(4.5 / 3.5)
+
+
+def test_trial_costs_table():
+    from dist_ombo.report_markdown import trial_costs
+
+    table = hand_made().assign(time_train_s=1.0, time_search_s=2.0, time_total_s=3.0)
+    table.loc[table["method"] == "m2", "time_total_s"] = 7.0
+    costs = trial_costs(table).set_index("method")
+    assert list(costs.index) == ["m2", "m1"]  # most expensive first
+    assert costs.loc["m2", "median total s"] == 7.0 and costs.loc["m1", "trials"] == 5  # errors not counted
