@@ -2,10 +2,10 @@
 
 Headline score per task: hypervolume (MOO, Off-MOO-Bench protocol) or the normalized 100th
 percentile score (SOO, Design-Bench); higher is better for both. Per task: mean ± std (ddof 0)
-over seeds, rank of each method (1 = best, ties averaged) with D(best) ranked beside the methods
-as the papers do, and whether the method beats D(best). D(best) differs between seeds (each seed
-builds its own dataset), so a method's ratio and verdict use D(best) of the seeds it ran on. Across
-tasks: mean rank.
+over seeds, rank of each method by score / D(best) (1 = best, ties averaged) with D(best) ranked
+beside the methods as the papers do, and whether the method beats D(best). D(best) differs between
+seeds (each seed builds its own dataset), so a method's ratio and verdict use D(best) of the seeds
+it ran on. Across tasks: mean rank.
 """
 
 from __future__ import annotations
@@ -52,8 +52,10 @@ def leaderboard(results: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
     per_task = pd.DataFrame(rows)
     if per_task.empty:
         return per_task, pd.DataFrame(columns=["method", "mean_rank", "tasks"])
-    per_task["rank"] = per_task.groupby("task")["mean"].rank(ascending=False, method="average")
     per_task["ratio_to_dbest"] = per_task["mean"] / per_task["dbest"]
+    # Ranked by the ratio: the same order as the mean score when every method ran on every seed,
+    # and a fair one when some did not (seeds differ in D(best), so raw means would not compare).
+    per_task["rank"] = per_task.groupby("task")["ratio_to_dbest"].rank(ascending=False, method="average")
     mean_rank = (
         per_task.groupby("method")["rank"].agg(["mean", "count"]).rename(columns={"mean": "mean_rank", "count": "tasks"})
         .reset_index().sort_values("mean_rank", kind="stable")

@@ -127,7 +127,7 @@ def _statistics(per_task: pd.DataFrame, cd_path: Path) -> tuple[list[str], Path 
         f"{len(result['methods'])} methods run on every one of the {result['tasks']} tasks: Friedman test p = "
         f"{result['friedman_p']:.3g}; Nemenyi critical difference of mean ranks (alpha 0.05) = {result['cd']:.2f} "
         f"(two methods whose mean ranks differ by less are not told apart). Wilcoxon signed-rank p-values of "
-        f"each method against the best-ranked `{result['best']}` (per-task mean scores):",
+        f"each method against the best-ranked `{result['best']}` (per-task score / D(best)):",
         "", _table(table),
     ], cd_path
 

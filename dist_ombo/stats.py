@@ -8,8 +8,9 @@ import pandas as pd
 from scipy import stats
 
 def score_matrix(per_task: pd.DataFrame) -> pd.DataFrame:
-    """Tasks x methods matrix of mean headline scores, restricted to methods run on every task."""
-    wide = per_task.pivot(index="task", columns="method", values="mean")
+    """Tasks x methods matrix of headline scores relative to D(best) (on each method's own seeds),
+    restricted to methods run on every task."""
+    wide = per_task.pivot(index="task", columns="method", values="ratio_to_dbest" if "ratio_to_dbest" in per_task else "mean")
     return wide.dropna(axis=1)
 
 
