@@ -79,13 +79,14 @@ def overview(per_task: pd.DataFrame, mean_rank: pd.DataFrame) -> pd.DataFrame:
     ratios = per_task.pivot_table(index="method", columns="task", values="ratio_to_dbest", sort=False)
     seeds = per_task.pivot_table(index="method", columns="task", values="n", sort=False)
     tasks = list(dict.fromkeys(per_task["task"]))
+    rank_of = mean_rank.set_index("method")["mean_rank"]
     rows = []
     for method in mean_rank["method"]:
         row = {"method": method}
         for task in tasks:
             r = ratios.at[method, task] if task in ratios.columns and method in ratios.index else np.nan
             row[task] = "" if pd.isna(r) else f"{r:.3f}" + ("" if method == DBEST else f" ({int(seeds.at[method, task])})")
-        row["mean rank"] = f"{mean_rank.set_index('method').at[method, 'mean_rank']:.2f}"
+        row["mean rank"] = f"{rank_of[method]:.2f}"
         rows.append(row)
     return pd.DataFrame(rows)
 
