@@ -141,10 +141,11 @@ def cmd_report(args: argparse.Namespace) -> int:
     from pathlib import Path
 
     from dist_ombo.report import format_leaderboard, leaderboard, write_plots
-    from dist_ombo.results import load_sweeps
+    from dist_ombo.results import load_sweeps, select_rows
 
     dirs = [Path(d) for d in args.dirs]
     table = load_sweeps(dirs)  # rebuilt from trial folders: picks up trials finished after an interruption
+    table = select_rows(table, _names(args.tasks), _names(args.methods))
     print(format_leaderboard(*leaderboard(table)))
     if args.markdown:
         from dist_ombo.report_markdown import write_markdown
@@ -155,6 +156,10 @@ def cmd_report(args: argparse.Namespace) -> int:
         plots = write_plots(table, dirs[0], dirs[0] / "plots")
         print("\nplots: " + ", ".join(str(p) for p in plots))
     return 0
+
+
+def _names(text: str | None) -> list[str] | None:
+    return None if text is None else [n.strip() for n in text.split(",") if n.strip()]
 
 
 def cmd_propose(args: argparse.Namespace) -> int:
@@ -246,6 +251,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--no-plots", action="store_true")
     p.add_argument("--markdown", metavar="FILE", help="also write a Markdown report (plots beside it)")
     p.add_argument("--notes", metavar="FILE", help="Markdown appended to the report (discussion)")
+    p.add_argument("--tasks", metavar="A,B", help="report only these task labels (comma-separated)")
+    p.add_argument("--methods", metavar="A,B", help="report only these method labels (comma-separated)")
     p.set_defaults(func=cmd_report)
     return parser
 

@@ -76,16 +76,25 @@ def tfbind8_comparison(per_task: pd.DataFrame) -> pd.DataFrame:
 def overview(per_task: pd.DataFrame, mean_rank: pd.DataFrame) -> pd.DataFrame:
     """Method x task table of mean score / D(best) (above 1 = beyond the data), methods in order of
     mean rank; a cell is empty where the method did not run on the task."""
-    ratios = per_task.pivot_table(index="method", columns="task", values="ratio_to_dbest", sort=False)
-    seeds = per_task.pivot_table(index="method", columns="task", values="n", sort=False)
+    return _method_by_task(per_task, mean_rank, lambda r: f"{r['ratio_to_dbest']:.3f}"
+                           + ("" if r["method"] == DBEST else f" ({int(r['n'])})"))
+
+
+def score_table(per_task: pd.DataFrame, mean_rank: pd.DataFrame) -> pd.DataFrame:
+    """Method x task table of the headline score itself, mean ± std over seeds (seeds in brackets),
+    D(best) over every seed in its own row: the numbers a paper's table would print."""
+    return _method_by_task(per_task, mean_rank, lambda r: f"{r['mean']:.4g} ± {r['std']:.2g} ({int(r['n'])})")
+
+
+def _method_by_task(per_task: pd.DataFrame, mean_rank: pd.DataFrame, cell) -> pd.DataFrame:
     tasks = list(dict.fromkeys(per_task["task"]))
+    by_key = {(r["method"], r["task"]): r for _, r in per_task.iterrows()}
     rank_of = mean_rank.set_index("method")["mean_rank"]
     rows = []
     for method in mean_rank["method"]:
         row = {"method": method}
         for task in tasks:
-            r = ratios.at[method, task] if task in ratios.columns and method in ratios.index else np.nan
-            row[task] = "" if pd.isna(r) else f"{r:.3f}" + ("" if method == DBEST else f" ({int(seeds.at[method, task])})")
+            row[task] = cell(by_key[method, task]) if (method, task) in by_key else ""
         row["mean rank"] = f"{rank_of[method]:.2f}"
         rows.append(row)
     return pd.DataFrame(rows)
@@ -173,6 +182,10 @@ def write_markdown(results: pd.DataFrame, sweep_dirs: Path | list[Path], out: Pa
         "## Overview: mean score / D(best) per task (seeds in brackets)",
         "",
         _table(overview(per_task, mean_rank)),
+        "",
+        "## Scores: mean ± std over seeds (seeds in brackets)",
+        "",
+        _table(score_table(per_task, mean_rank)),
         "",
         "## Leaderboard per task",
     ]

@@ -105,3 +105,19 @@ def load_sweeps(paths: Iterable[Path]) -> pd.DataFrame:
             f"{first['method']} / seed {first['seed']} in {', '.join(sweeps)}: report each sweep on its own"
         )
     return table
+
+
+def select_rows(table: pd.DataFrame, tasks: Iterable[str] | None = None,
+                methods: Iterable[str] | None = None) -> pd.DataFrame:
+    """The rows of the given task and method labels, for a report on part of a sweep; a label the
+    table does not hold is an error naming it and the labels it does hold."""
+    for column, wanted in (("task", tasks), ("method", methods)):
+        if wanted is None:
+            continue
+        wanted = list(wanted)
+        unknown = [w for w in wanted if w not in set(table[column])]
+        if unknown:
+            held = ", ".join(dict.fromkeys(table[column]))
+            raise ValueError(f"no {column} {', '.join(map(repr, unknown))} in the results; they hold: {held}")
+        table = table[table[column].isin(wanted)]
+    return table.reset_index(drop=True)

@@ -52,3 +52,15 @@ def test_bad_input_exits_2_with_a_clear_message(argv, needle, capsys, tmp_path, 
     err = capsys.readouterr().err
     assert err.startswith("error: ") and needle in err
     assert not (tmp_path / "x.parquet").exists()
+
+
+def test_report_on_part_of_a_sweep(tmp_path, capsys):
+    rows = [dict(task=t, method=m, seed=s, status="ok", score_100th=v + s / 10, score_dbest=0.5)
+            for t in ("a", "b") for m, v in (("good", 0.9), ("bad", 0.2)) for s in (0, 1)]
+    pd.DataFrame(rows).to_parquet(tmp_path / "results.parquet")
+    assert main(["report", str(tmp_path), "--no-plots", "--tasks", "b", "--methods", "good"]) == 0
+    out = capsys.readouterr().out
+    assert "good" in out and "bad" not in out
+    assert "\nb  [" in out and "\na  [" not in out
+    assert main(["report", str(tmp_path), "--no-plots", "--methods", "good,cbas"]) == 2
+    assert "no method 'cbas'" in capsys.readouterr().err

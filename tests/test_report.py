@@ -133,3 +133,24 @@ def test_trial_costs_table():
     costs = trial_costs(table).set_index("method")
     assert list(costs.index) == ["m2", "m1"]  # most expensive first
     assert costs.loc["m2", "median total s"] == 7.0 and costs.loc["m1", "trials"] == 5  # errors not counted
+
+
+def test_score_table_prints_mean_std_and_seeds():
+    from dist_ombo.report_markdown import score_table
+
+    per_task, mean_rank = leaderboard(hand_made())
+    table = score_table(per_task, mean_rank).set_index("method")
+    assert table.loc["m1", "A"] == f"5 ± {np.std([5.0, 5.2, 4.8]):.2g} (3)"
+    assert table.loc["m2", "B"] == "0.85 ± 0.05 (2)"
+    assert table.loc[DBEST, "A"] == "4 ± 0 (3)"
+
+
+def test_rows_are_selected_by_task_and_method():
+    from dist_ombo.results import select_rows
+
+    table = hand_made()
+    part = select_rows(table, tasks=["A"], methods=["m2"])
+    assert set(part["task"]) == {"A"} and set(part["method"]) == {"m2"} and len(part) == 3
+    assert len(select_rows(table)) == len(table)
+    with pytest.raises(ValueError, match="no method 'nope'.*m1, m2"):
+        select_rows(table, methods=["m1", "nope"])
