@@ -96,12 +96,30 @@ def trial_resources(config: dict[str, Any]) -> tune.PlacementGroupFactory:
     return tune.PlacementGroupFactory([{}] + [dict(bundle)] * pieces, strategy="PACK")
 
 
+def config_change_note(path: Path, config: SweepConfig) -> str | None:
+    """What a user should know when a sweep directory that held another configuration is reused:
+    its finished trials stay and are reused where their trial configuration matches, but the
+    directory's results table and report now cover this configuration's grid only."""
+    if not path.exists():
+        return None
+    old = json.loads(path.read_text())
+    if old == json.loads(json.dumps(asdict(config), default=str)):
+        return None
+    return (f"note: {path.parent} held sweep {old.get('name', '?')!r} ({len(old.get('tasks', []))} tasks, "
+            f"seeds {old.get('seeds', '?')}); it now holds {config.name!r}. Finished trials of both stay in "
+            f"{TRIALS_DIR}/ and a trial with the same configuration is reused, not rerun; the results table "
+            f"and `dist-ombo report` cover {config.name!r}'s grid until its config is run here again.")
+
+
 def run_sweep(config: SweepConfig, out_dir: str | Path, verbose: int = 1) -> pd.DataFrame:
     """Run (or resume) a sweep into ``out_dir``; returns the tidy results table, also written to
     ``out_dir/results.parquet``."""
     out_dir = Path(out_dir).resolve()
     points, skipped = expand_grid(config)
     out_dir.mkdir(parents=True, exist_ok=True)
+    note = config_change_note(out_dir / "sweep.json", config)
+    if note:
+        print(note)
     (out_dir / "sweep.json").write_text(json.dumps(asdict(config), indent=2, default=str))
     for note in skipped:
         print(f"skipped (incompatible): {note}")
