@@ -72,8 +72,8 @@ class BatchedMLP(nn.Module):
         negative_slope: float = 0.01,
     ) -> BatchedMLP:
         """Rebuild from stacked per-layer arrays (``(n_nets, in, out)`` and ``(n_nets, 1, out)``)."""
-        ws = [torch.as_tensor(w) for w in weights]
-        bs = [torch.as_tensor(b) for b in biases]
+        ws = [_tensor(w) for w in weights]
+        bs = [_tensor(b) for b in biases]
         if not ws or len(ws) != len(bs):
             raise ValueError("need one bias per weight tensor and at least one layer")
         sizes = [ws[0].shape[1]] + [w.shape[2] for w in ws]
@@ -138,3 +138,11 @@ class BatchedMLP(nn.Module):
 
     def extra_repr(self) -> str:
         return f"n_nets={self.n_nets}, sizes={self.sizes}, negative_slope={self.negative_slope}"
+
+
+def _tensor(a: torch.Tensor | np.ndarray) -> torch.Tensor:
+    """A tensor view of ``a``; read-only arrays (e.g. from Ray's object store) are copied, since
+    torch does not support tensors over non-writable memory."""
+    if isinstance(a, np.ndarray) and not a.flags.writeable:
+        a = a.copy()
+    return torch.as_tensor(a)

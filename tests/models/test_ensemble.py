@@ -89,6 +89,20 @@ def test_batched_from_tensors_round_trip():
         net(torch.randn(2, 5, 4))  # wrong number of nets
 
 
+def test_batched_from_read_only_arrays_copies_without_warning():
+    import warnings
+
+    net = BatchedMLP(4, 2, (6,), 3, generator=torch.Generator().manual_seed(0))
+    weights = [w.detach().numpy().copy() for w in net.weights]
+    for w in weights:
+        w.setflags(write=False)  # as arrays from Ray's object store are
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        copy = BatchedMLP.from_tensors(weights, [b.detach() for b in net.biases])
+    x = torch.randn(5, 4)
+    assert torch.equal(net(x), copy(x))
+
+
 # ---------------------------------------------------------------- encodings
 
 
