@@ -34,6 +34,7 @@ VARIANTS = ("shipped", "steps1000", "archive_predicted", "archive_beaten", "flow
 def _patch(variant: str, budget: str) -> list[str]:
     """Apply ``variant``'s patch in this process; return extra ``dist-ombo run`` arguments."""
     if variant in ("archive_predicted", "archive_beaten"):
+        import numpy as np
         import torch
 
         import dist_ombo.generative.flow as flow
@@ -44,7 +45,7 @@ def _patch(variant: str, budget: str) -> list[str]:
             W = torch.as_tensor(weights, dtype=torch.float32, device=self.device)
             with torch.no_grad():
                 predicted = (score_fn(archive.to(self.device)) * W).sum(-1).cpu().numpy()
-            scores = predicted if variant == "archive_predicted" else predicted * 0 - 1e30
+            scores = predicted if variant == "archive_predicted" else np.full_like(predicted, -1e30)
             return shipped(self, score_fn, weights, archive, scores, settings, generator, progress)
 
         flow.FlowGenerator.paretoflow_sample = sample

@@ -114,10 +114,10 @@ def select_rows(table: pd.DataFrame, tasks: Iterable[str] | None = None,
     for column, wanted in (("task", tasks), ("method", methods)):
         if wanted is None:
             continue
-        wanted = list(wanted)
-        unknown = [w for w in wanted if w not in set(table[column])]
+        wanted, held = list(wanted), set(table[column])
+        unknown = [w for w in wanted if w not in held]
         if unknown:
-            held = ", ".join(dict.fromkeys(table[column]))
-            raise ValueError(f"no {column} {', '.join(map(repr, unknown))} in the results; they hold: {held}")
+            raise ValueError(f"no {column} {', '.join(map(repr, unknown))} in the results; they hold: "
+                             + ", ".join(dict.fromkeys(table[column])))
         table = table[table[column].isin(wanted)]
     return table.reset_index(drop=True)

@@ -96,6 +96,11 @@ def trial_resources(config: dict[str, Any]) -> tune.PlacementGroupFactory:
     return tune.PlacementGroupFactory([{}] + [dict(bundle)] * pieces, strategy="PACK")
 
 
+def config_json(config: SweepConfig) -> str:
+    """The ``sweep.json`` text of a config: what a sweep directory records and is compared with."""
+    return json.dumps(asdict(config), indent=2, default=str)
+
+
 def config_change_note(path: Path, config: SweepConfig) -> str | None:
     """What a user should know when a sweep directory that held another configuration is reused:
     its finished trials stay and are reused where their trial configuration matches, but the
@@ -103,7 +108,7 @@ def config_change_note(path: Path, config: SweepConfig) -> str | None:
     if not path.exists():
         return None
     old = json.loads(path.read_text())
-    if old == json.loads(json.dumps(asdict(config), default=str)):
+    if old == json.loads(config_json(config)):
         return None
     return (f"note: {path.parent} held sweep {old.get('name', '?')!r} ({len(old.get('tasks', []))} tasks, "
             f"seeds {old.get('seeds', '?')}); it now holds {config.name!r}. Finished trials of both stay in "
@@ -117,10 +122,10 @@ def run_sweep(config: SweepConfig, out_dir: str | Path, verbose: int = 1) -> pd.
     out_dir = Path(out_dir).resolve()
     points, skipped = expand_grid(config)
     out_dir.mkdir(parents=True, exist_ok=True)
-    note = config_change_note(out_dir / "sweep.json", config)
-    if note:
-        print(note)
-    (out_dir / "sweep.json").write_text(json.dumps(asdict(config), indent=2, default=str))
+    change = config_change_note(out_dir / "sweep.json", config)
+    if change:
+        print(change)
+    (out_dir / "sweep.json").write_text(config_json(config))
     for note in skipped:
         print(f"skipped (incompatible): {note}")
     init_ray()

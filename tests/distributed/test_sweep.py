@@ -165,14 +165,12 @@ def test_a_changed_trial_config_is_rerun_not_reused(ray_session, tmp_path):
 
 
 def test_reusing_a_sweep_directory_for_another_config_says_so(tmp_path):
-    from dataclasses import asdict
-
-    from dist_ombo.distributed.sweep import config_change_note
+    from dist_ombo.distributed.sweep import config_change_note, config_json
 
     path = tmp_path / "sweep.json"
     first = SweepConfig(name="first", tasks=(ZDT,), methods=("ensemble-nsga2",), seeds=(0, 1))
     assert config_change_note(path, first) is None  # a new directory
-    path.write_text(json.dumps(asdict(first), indent=2, default=str))
+    path.write_text(config_json(first))
     assert config_change_note(path, first) is None  # the same config resumes
     note = config_change_note(path, SweepConfig(name="second", tasks=(ZDT,), methods=("ensemble-nsga2",), seeds=(2,)))
     assert "'first'" in note and "'second'" in note and "reused" in note
