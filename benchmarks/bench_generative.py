@@ -20,9 +20,10 @@ import torch
 
 from benchmarks.common import write_results
 from dist_ombo import get_task
-from dist_ombo.generative import SCHEMES, SEARCHES
+from dist_ombo.catalog import SCHEMES, SEARCHES
 from dist_ombo.models.ensemble import EnsembleConfig, EnsembleSurrogate
-from dist_ombo.search.registry import SearchContext
+from dist_ombo.problem import OfflineProblem
+from dist_ombo.specs import SearchContext
 
 
 def sample_rate(name: str, model, n: int) -> float:
@@ -49,7 +50,7 @@ def bench(name: str, X: np.ndarray, Y: np.ndarray, lower, upper, surrogate) -> d
     train_s = time.perf_counter() - t
     rate = sample_rate(name, model, 1024 if name != "ddom" else 512)
     search_cfg = searcher.config_cls()
-    ctx = SearchContext(surrogate, X, Y, lower, upper, None, 256, 0, None, {"generator": model})
+    ctx = SearchContext(surrogate, OfflineProblem(X, Y, lower, upper), 256, 0, None, {"generator": model})
     t = time.perf_counter()
     proposals, n_evals = searcher.run(ctx, search_cfg)
     search_s = time.perf_counter() - t

@@ -18,7 +18,7 @@ import torch
 
 from benchmarks.common import write_results
 from dist_ombo import get_task
-from dist_ombo.methods import BUDGETS
+from dist_ombo.catalog import BUDGETS
 from dist_ombo.models.ensemble import EnsembleConfig, EnsembleSurrogate
 from dist_ombo.search.evolutionary import EvolutionConfig, evolutionary_search
 

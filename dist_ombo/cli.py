@@ -1,4 +1,8 @@
-"""The ``dist-ombo`` command line: a thin layer over the library."""
+"""The ``dist-ombo`` command line: a thin layer over the library.
+
+Commands import what they use inside their function, so listing tasks or methods and ``--help``
+load neither torch nor ray.
+"""
 
 from __future__ import annotations
 
@@ -6,8 +10,6 @@ import argparse
 import json
 import sys
 from typing import Any
-
-import numpy as np
 
 from dist_ombo.errors import ConfigError, DistOmboError
 
@@ -69,28 +71,46 @@ def cmd_dataset(args: argparse.Namespace) -> int:
 
 
 def cmd_methods(args: argparse.Namespace) -> int:
-    from dist_ombo.methods import get_method, method_names
+    from dist_ombo.catalog import METHODS, SCHEMES, SEARCHES
 
-    rows = [get_method(name).public() for name in method_names()]
+    rows = [spec.public() for spec in METHODS.values()]
     if args.format == "json":
         print(json.dumps(rows, indent=2))
-    else:
-        for r in rows:
-            r["objectives"] = "/".join(r["objectives"])
-        _print_table(rows, ["name", "objectives", "search", "discrete", "description"])
+        return 0
+    for r in rows:
+        r["objectives"] = "/".join(r["objectives"])
+        r["scheme"] = r["scheme"] or "none"
+    _print_table(rows, ["name", "objectives", "scheme", "search", "discrete", "description"])
+    print("\ntraining schemes (pair any with a search that fits: --scheme S --search N):")
+    _print_table([{"scheme": s.name, "trains": s.role, "objectives": "/".join(s.objectives),
+                   "description": s.description} for s in SCHEMES.values()],
+                 ["scheme", "trains", "objectives", "description"])
+    print("\nsearches:")
+    _print_table([{"search": s.name, "objectives": "/".join(s.objectives), "discrete": s.discrete,
+                   "needs": (s.model or "no model") + (f" + {s.generator} generator" if s.generator else ""),
+                   "description": s.description} for s in SEARCHES.values()],
+                 ["search", "objectives", "discrete", "needs", "description"])
     return 0
 
 
 def cmd_run(args: argparse.Namespace) -> int:
     from dist_ombo.runner import TrialConfig, run_trial
 
+    names = [item for item in args.search or [] if "=" not in item]
+    overrides = [item for item in args.search or [] if "=" in item]
+    if len(names) > 1:
+        raise ConfigError(f"--search names one search, got {names}")
+    if (args.method is None) == (args.scheme is None and not names):
+        raise ConfigError("name a method (--method) or a scheme and a search (--scheme S --search NAME), not both")
     config = TrialConfig.from_dict({
-        "task": args.task, "method": args.method, "seed": args.seed, "budget": args.budget,
+        "task": args.task, "method": args.method or "", "seed": args.seed, "budget": args.budget,
+        "scheme": args.scheme, "searcher": names[0] if names else None,
         "task_params": _parse_params(args.param), "model": _parse_params(args.model),
-        "search": _parse_params(args.search), "n_proposals": args.n_proposals,
+        "search": _parse_params(overrides), "n_proposals": args.n_proposals,
         "train_actors": args.train_actors, "cpus_per_actor": args.cpus_per_actor,
         "gpus_per_actor": args.gpus_per_actor,
     })
+    config.method_spec()  # a pair that does not fit fails here, before Ray starts
     if args.no_ray:
         result = run_trial(config, out_dir=args.out, progress=True)
     else:
@@ -203,13 +223,16 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("run", help="one trial: dataset -> train (Ray actors) -> search -> score")
     p.add_argument("--task", required=True)
-    p.add_argument("--method", required=True)
+    p.add_argument("--method", default=None, help="a preset method (see `dist-ombo methods`)")
+    p.add_argument("--scheme", default=None,
+                   help="instead of --method: a training scheme ('none': no model), paired with --search NAME")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--budget", default="cpu", help="reference | cpu | smoke (default: cpu)")
     p.add_argument("--out", default=None, help="directory for proposals.parquet and metrics.json")
     p.add_argument("--param", action="append", metavar="KEY=VALUE", help="task parameter")
     p.add_argument("--model", action="append", metavar="KEY=VALUE", help="surrogate config override")
-    p.add_argument("--search", action="append", metavar="KEY=VALUE", help="search config override")
+    p.add_argument("--search", action="append", metavar="NAME|KEY=VALUE",
+                   help="with --scheme: the search's name; KEY=VALUE: search config override")
     p.add_argument("--n-proposals", type=int, default=None)
     p.add_argument("--train-actors", type=int, default=1)
     p.add_argument("--cpus-per-actor", type=float, default=1.0)
@@ -271,5 +294,4 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    np.set_printoptions(precision=4)
     sys.exit(main())

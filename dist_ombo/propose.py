@@ -28,9 +28,10 @@ import pandas as pd
 
 from dist_ombo import metrics as M
 from dist_ombo.errors import ConfigError, DataError
-from dist_ombo.methods import MethodSpec, get_method
-from dist_ombo.runner import TrainJob, Trainer, TrialConfig, local_trainer, resolve_configs
-from dist_ombo.search.registry import SearchContext, get_searcher
+from dist_ombo.catalog import get_method
+from dist_ombo.pipeline import ResolvedMethod, Trainer, local_trainer, resolve_configs, train_and_search
+from dist_ombo.problem import OfflineProblem
+from dist_ombo.specs import MethodSpec
 from dist_ombo.userdata.output import (
     check_output_path,
     format_rows,
@@ -135,29 +136,18 @@ def propose(
     names = list(ud.objectives)
     columns = _output_columns(ud)
     spec = _method(method, len(names))
-    model_cfg, generator_cfg, search_cfg, n_request = _configs(spec, budget, int(seed), model, search, int(n))
+    configs, n_request = _configs(spec, budget, model, search, int(n))
     t_checked = time.perf_counter()
 
-    # Seeds as in a benchmark trial: one root seed split for training, generator and search.
-    seed_train, seed_gen, seed_search = (
-        int(s.generate_state(1)[0]) for s in np.random.SeedSequence(int(seed)).spawn(3)
-    )
     space = ud.space
-    common = (ud.X, ud.Y, space.lower, space.upper, None)
-    jobs = [TrainJob(*common, scheme=spec.scheme, config=model_cfg, seed=seed_train)]
-    if spec.generator is not None:
-        jobs.append(TrainJob(*common, scheme=spec.generator, config=generator_cfg, seed=seed_gen,
-                             role="generator"))
-    models = dict(zip([j.role for j in jobs], trainer(jobs, progress)))
-    surrogate = models.pop("surrogate")
-    t_trained = time.perf_counter()
-
-    ctx = SearchContext(_SnappedSurrogate(surrogate, space), ud.X, ud.Y, space.lower, space.upper, None,
-                        n_request, seed_search, None, models)
-    Z, n_evals = get_searcher(spec.search).run(ctx, search_cfg)
-    Z, n_distinct = _new_designs(space, np.asarray(Z, dtype=float), ud.X)
+    problem = OfflineProblem(ud.X, ud.Y, space.lower, space.upper)
+    outcome = train_and_search(spec, problem, configs, n_request, int(seed), trainer, progress,
+                               search_view=lambda model: _SnappedSurrogate(model, space))
+    surrogate, n_evals = outcome.surrogate, outcome.n_evals
+    Z, n_distinct = _new_designs(space, np.asarray(outcome.proposals, dtype=float), ud.X)
     Z, mean, std = _best(surrogate, Z, int(n), len(names))
     t_searched = time.perf_counter()
+    t_trained = t_checked + outcome.times["time_train_s"]
 
     frame = _proposals_frame(ud, Z, mean, std, columns)
     timings = {"check_s": t_checked - t0, "train_s": t_trained - t_checked, "search_s": t_searched - t_trained}
@@ -190,16 +180,13 @@ def _method(name: str | None, n_obj: int) -> MethodSpec:
     return spec
 
 
-def _configs(spec: MethodSpec, budget: str, seed: int, model: Mapping[str, Any] | None,
-             search: Mapping[str, Any] | None, n: int) -> tuple[Any, Any, Any, int]:
+def _configs(spec: MethodSpec, budget: str, model: Mapping[str, Any] | None,
+             search: Mapping[str, Any] | None, n: int) -> tuple[ResolvedMethod, int]:
     """Budget < method < overrides, as in a trial; then at least ``MIN_EPOCHS`` epochs and a
-    population of at least ``_OVERSAMPLE * n``, unless overridden. Returns the model, generator
-    and search configs and how many candidates to ask the search for."""
+    population of at least ``_OVERSAMPLE * n``, unless overridden. Returns the configs and how
+    many candidates to ask the search for."""
     model, search = dict(model or {}), dict(search or {})
-    resolved = resolve_configs(
-        TrialConfig(task="user data", method=spec.name, seed=seed, budget=budget, model=model, search=search),
-        spec,
-    )
+    resolved = resolve_configs(spec, budget, model, search)
     model_cfg = resolved.model
     if "epochs" not in model and getattr(model_cfg, "epochs", MIN_EPOCHS) < MIN_EPOCHS:
         model_cfg = dataclasses.replace(model_cfg, epochs=MIN_EPOCHS)
@@ -209,7 +196,7 @@ def _configs(spec: MethodSpec, budget: str, seed: int, model: Mapping[str, Any] 
         search_cfg = dataclasses.replace(search_cfg, pop_size=n_request)
     # ask for the whole final population: the new designs are picked from all of it
     n_request = max(n_request, int(getattr(search_cfg, "pop_size", 0)))
-    return model_cfg, resolved.generator, search_cfg, n_request
+    return dataclasses.replace(resolved, model=model_cfg, search=search_cfg), n_request
 
 
 def _best(surrogate: Any, Z: np.ndarray, n: int, n_obj: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

@@ -13,17 +13,17 @@ import tempfile
 import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from dist_ombo import metrics as M
+from dist_ombo.catalog import check_task_fit, method_for
 from dist_ombo.config import config_from_dict
-from dist_ombo.errors import ConfigError
-from dist_ombo.methods import MethodSpec, get_budget, get_method
-from dist_ombo.models.registry import get_scheme
-from dist_ombo.search.registry import SearchContext, get_searcher
+from dist_ombo.pipeline import Trainer, local_trainer, resolve_configs, train_and_search
+from dist_ombo.problem import OfflineProblem
+from dist_ombo.specs import MethodSpec
 from dist_ombo.tasks import get_task
 from dist_ombo.tasks.base import PROTOCOL_VERSION, Task
 
@@ -33,11 +33,14 @@ DEFAULT_PROPOSALS = {"moo": 256, "soo": 128}
 
 @dataclass(frozen=True)
 class TrialConfig:
-    """Everything that defines one trial. ``model`` / ``search`` override the method's defaults
-    (which override the budget's); resources say how training actors are placed."""
+    """Everything that defines one trial. The method is a preset by name, or ``scheme`` +
+    ``searcher`` composed (``method`` is then its label, default ``<scheme>-<searcher>``).
+    ``model`` / ``search`` override the method's defaults (which override the budget's);
+    resources say how training actors are placed. In a dict, ``search`` may name the search
+    (``{scheme: coms, search: nsga3}``); its overrides then go in ``search_params``."""
 
     task: str
-    method: str
+    method: str = ""
     seed: int = 0
     budget: str = "cpu"
     task_params: dict[str, Any] = field(default_factory=dict)
@@ -47,85 +50,42 @@ class TrialConfig:
     train_actors: int = 1  # members are split into this many groups, one Ray actor each
     cpus_per_actor: float = 1.0
     gpus_per_actor: float = 0.0
+    scheme: str | None = None
+    searcher: str | None = None
+
+    def __post_init__(self) -> None:
+        if not self.method and self.scheme is not None and self.searcher is not None:
+            object.__setattr__(self, "method", f"{self.scheme}-{self.searcher}")
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> "TrialConfig":
+        data = dict(data)
+        if isinstance(data.get("search"), str):  # a search name, not overrides
+            data["searcher"] = data.pop("search")
+            data["search"] = data.pop("search_params", None) or {}
         return config_from_dict(cls, data, "trial config")
 
     def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        """Plain data; a preset trial leaves out the composition keys, so its record reads as before."""
+        out = asdict(self)
+        for key in ("scheme", "searcher"):
+            if out[key] is None:
+                del out[key]
+        return out
 
-
-@dataclass(frozen=True)
-class TrainJob:
-    """One model to train: the arrays, the scheme and its config. No task object, no oracle."""
-
-    X: np.ndarray
-    Y: np.ndarray
-    lower: np.ndarray
-    upper: np.ndarray
-    n_categories: int | None
-    scheme: str
-    config: Any  # an instance of the scheme's config class
-    seed: int
-    role: str = "surrogate"  # "surrogate" or "generator"
-
-
-#: ``trainer(jobs, show_progress) -> models`` (same order); each trainer draws its own progress.
-Trainer = Callable[[list[TrainJob], bool], list[Any]]
-
-
-def local_trainer(jobs: list[TrainJob], show_progress: bool = False) -> list[Any]:
-    """Train every job in this process, one after another."""
-    models = []
-    for job in jobs:
-        scheme = get_scheme(job.scheme)
-        epochs = getattr(job.config, "epochs", 1)
-        with _bar(show_progress, epochs, f"train {job.role} ({job.scheme})") as bar:
-            models.append(scheme.fit(job.X, job.Y, job.lower, job.upper, job.n_categories, job.config,
-                                     job.seed, bar.epoch if bar else None))
-    return models
-
-
-@dataclass
-class TrialResult:
-    metrics: dict[str, Any]
-    proposals: pd.DataFrame
-
-
-@dataclass(frozen=True)
-class ResolvedMethod:
-    """A method's configs after merging budget < method defaults < trial overrides."""
-
-    model: Any  # surrogate scheme config, or None for model-free methods
-    search: Any
-    generator: Any = None
-
-
-def resolve_configs(config: TrialConfig, spec: MethodSpec) -> ResolvedMethod:
-    """Merge budget < method < trial overrides into the model, generator and search configs."""
-    budget = get_budget(config.budget)
-    model = None
-    if spec.scheme is not None:
-        model = get_scheme(spec.scheme).make_config(budget.get("model", {}), {**spec.model, **config.model})
-    elif config.model:
-        raise ConfigError(f"method {spec.name!r} trains no model; drop the model overrides {sorted(config.model)}")
-    generator = None
-    if spec.generator is not None:
-        generator = get_scheme(spec.generator).make_config(budget.get("generator", {}), spec.generator_params)
-    searcher = get_searcher(spec.search)
-    search_params = {**budget.get(spec.search, {}), **spec.search_params, **config.search}
-    search = config_from_dict(searcher.config_cls, search_params, f"search config of {spec.name}")
-    return ResolvedMethod(model=model, search=search, generator=generator)
+    def method_spec(self) -> MethodSpec:
+        """The preset this trial names, or its scheme + search composed (validated)."""
+        return method_for(self.method, self.scheme, self.searcher)
 
 
 def check_compatible(task: Task, spec: MethodSpec) -> None:
-    if task.kind not in spec.objectives:
-        raise ConfigError(
-            f"method {spec.name!r} supports {'/'.join(spec.objectives)} tasks; {task.name!r} is {task.kind}"
-        )
-    if task.is_discrete and not spec.discrete:
-        raise ConfigError(f"method {spec.name!r} does not support discrete designs ({task.name!r})")
+    """Raise ``ConfigError`` when the method cannot run on the task, listing the searches that fit."""
+    check_task_fit(spec, task.kind, task.is_discrete, task.name)
+
+
+def task_problem(task: Task, data) -> OfflineProblem:
+    """What a method sees of a task's dataset."""
+    return OfflineProblem(data.X, data.Y, task.lower, task.upper, task.n_categories)
 
 
 def run_trial(
@@ -138,37 +98,17 @@ def run_trial(
     times: dict[str, float] = {}
     t0 = time.perf_counter()
     task = get_task(config.task, **config.task_params)
-    spec = get_method(config.method)
+    spec = config.method_spec()
     check_compatible(task, spec)
-    resolved = resolve_configs(config, spec)
+    resolved = resolve_configs(spec, config.budget, config.model, config.search)
     n_proposals = config.n_proposals or DEFAULT_PROPOSALS[task.kind]
 
     data = task.dataset(config.seed)
     times["time_dataset_s"] = time.perf_counter() - t0
 
-    t = time.perf_counter()
-    seed_train, seed_gen, seed_search = (
-        int(s.generate_state(1)[0]) for s in np.random.SeedSequence(config.seed).spawn(3)
-    )
-    common = (data.X, data.Y, task.lower, task.upper, task.n_categories)
-    jobs = []
-    if spec.scheme is not None:
-        jobs.append(TrainJob(*common, scheme=spec.scheme, config=resolved.model, seed=seed_train))
-    if spec.generator is not None:
-        jobs.append(TrainJob(*common, scheme=spec.generator, config=resolved.generator, seed=seed_gen,
-                             role="generator"))
-    models = dict(zip([j.role for j in jobs], trainer(jobs, progress))) if jobs else {}
-    surrogate = models.pop("surrogate", None)
-    times["time_train_s"] = time.perf_counter() - t
-
-    t = time.perf_counter()
-    searcher = get_searcher(spec.search)
-    total = int(getattr(resolved.search, searcher.steps_field, 0) or 0)
-    with _bar(progress and total > 0, total, f"search ({spec.search})") as bar:
-        ctx = SearchContext(surrogate, data.X, data.Y, task.lower, task.upper, task.n_categories,
-                            n_proposals, seed_search, bar.step if bar else None, models)
-        proposals, n_evals = searcher.run(ctx, resolved.search)
-    times["time_search_s"] = time.perf_counter() - t
+    outcome = train_and_search(spec, task_problem(task, data), resolved, n_proposals, config.seed, trainer, progress)
+    times.update(outcome.times)
+    proposals, surrogate = outcome.proposals, outcome.surrogate
 
     t = time.perf_counter()
     if surrogate is not None:
@@ -184,14 +124,20 @@ def run_trial(
     metrics.update({
         "task": task.name, "method": spec.name, "seed": config.seed, "budget": config.budget,
         "protocol_version": PROTOCOL_VERSION, "n_train": len(data.X), "n_proposals": len(proposals),
-        "surrogate_evals": int(n_evals),
-        "search_evals_per_s": float(n_evals / max(times["time_search_s"], 1e-9)),
+        "surrogate_evals": int(outcome.n_evals),
+        "search_evals_per_s": float(outcome.n_evals / max(times["time_search_s"], 1e-9)),
         "final_val_loss": _final_val_loss(surrogate),
     })
     frame = proposals_frame(proposals, pred_mean, pred_std, true_Y)
     if out_dir is not None:
         write_trial_outputs(Path(out_dir), frame, metrics, config)
     return TrialResult(metrics=metrics, proposals=frame)
+
+
+@dataclass
+class TrialResult:
+    metrics: dict[str, Any]
+    proposals: pd.DataFrame
 
 
 def _final_val_loss(surrogate: Any) -> float:
@@ -265,38 +211,3 @@ def jsonable(obj: Any) -> Any:
     if isinstance(obj, np.ndarray):
         return obj.tolist()
     return obj
-
-
-class _Bars:
-    """tqdm bars for training epochs and search steps (quiet unless asked for)."""
-
-    def __init__(self, total: int, desc: str) -> None:
-        from tqdm.auto import tqdm
-
-        self.bar = tqdm(total=total, desc=desc, leave=False)
-
-    def epoch(self, epoch: int, n_epochs: int, train_loss: float, val_loss: float) -> None:
-        self.bar.total = n_epochs
-        self.bar.n = epoch
-        self.bar.set_postfix(train=f"{train_loss:.4f}", val=f"{val_loss:.4f}", refresh=False)
-        self.bar.refresh()
-
-    def step(self, i: int, total: int) -> None:
-        self.bar.total = total
-        self.bar.n = i
-        self.bar.refresh()
-
-
-class _bar:
-    def __init__(self, enabled: bool, total: int, desc: str) -> None:
-        self.enabled, self.total, self.desc = enabled, total, desc
-        self.bars: _Bars | None = None
-
-    def __enter__(self) -> _Bars | None:
-        if self.enabled:
-            self.bars = _Bars(self.total, self.desc)
-        return self.bars
-
-    def __exit__(self, *exc: Any) -> None:
-        if self.bars is not None:
-            self.bars.bar.close()

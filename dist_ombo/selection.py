@@ -17,7 +17,7 @@ import numpy as np
 from scipy.stats import spearmanr
 
 from dist_ombo.metrics import rank_by_nds
-from dist_ombo.models.registry import get_scheme
+from dist_ombo.catalog import get_scheme
 
 METRICS = {"offline_spearman": "max", "offline_mse": "min"}
 

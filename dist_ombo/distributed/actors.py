@@ -21,8 +21,8 @@ import numpy as np
 import ray
 
 from dist_ombo.errors import DistOmboError
-from dist_ombo.models.registry import get_scheme
-from dist_ombo.runner import TrainJob
+from dist_ombo.catalog import get_scheme
+from dist_ombo.pipeline import TrainJob
 
 #: Seconds to wait for one training actor before giving up (a dead or hung actor must not hang a sweep).
 TRAIN_TIMEOUT_S = float(os.environ.get("DIST_OMBO_TRAIN_TIMEOUT_S", 6 * 3600))
@@ -73,7 +73,7 @@ class ModelTrainer:
             def progress(epoch, n_epochs, train_loss, val_loss):
                 bar.update(1)
 
-        model = scheme.fit(job.X, job.Y, job.lower, job.upper, job.n_categories, config, job.seed, progress)
+        model = scheme.train(job.problem, config, job.seed, progress)
         if bar is not None:
             bar.close()
         state = model.state()
@@ -161,7 +161,7 @@ def n_training_pieces(scheme: str | None, generator: str | None, train_actors: i
 
 
 def in_process_trainer():
-    """A ``runner.Trainer`` for a Ray worker that already holds the trial's resources (a Tune
+    """A ``pipeline.Trainer`` for a Ray worker that already holds the trial's resources (a Tune
     trial with a single training piece): trains here, on the GPU Ray assigned this worker if CUDA
     has it, so no extra process (and no second torch import) is paid per trial."""
     import torch
@@ -177,7 +177,7 @@ def in_process_trainer():
             if "device" in {f.name for f in dataclasses.fields(config)}:
                 config = dataclasses.replace(config, device=device)
             scheme = get_scheme(job.scheme)
-            model = scheme.fit(job.X, job.Y, job.lower, job.upper, job.n_categories, config, job.seed, None)
+            model = scheme.train(job.problem, config, job.seed)
             if device != "cpu":  # search runs on CPU tensors in this process: round-trip the state
                 state = model.state()
                 if isinstance(state.get("config"), dict) and "device" in state["config"]:
@@ -190,7 +190,7 @@ def in_process_trainer():
 
 
 def ray_trainer(train_actors: int = 1, cpus_per_actor: float = 1.0, gpus_per_actor: float = 0.0):
-    """A ``runner.Trainer`` that trains on Ray actors with these resources."""
+    """A ``pipeline.Trainer`` that trains on Ray actors with these resources."""
 
     def train(jobs: list[TrainJob], show_progress: bool = False) -> list[Any]:
         return ray_train(jobs, train_actors, cpus_per_actor, gpus_per_actor, show_progress=show_progress)

@@ -74,9 +74,7 @@ def _same_config(path: Path, trial) -> bool:
 
 def _pieces(trial) -> int:
     from dist_ombo.distributed.actors import n_training_pieces
-    from dist_ombo.methods import get_method
-
-    spec = get_method(trial.method)
+    spec = trial.method_spec()
     return n_training_pieces(spec.scheme, spec.generator, trial.train_actors)
 
 
@@ -174,18 +172,18 @@ def selection_trial(config: dict[str, Any]) -> None:
     """Tune trainable of the selection stage: one (task, method, seed, candidate) -> offline score."""
     import torch
 
-    from dist_ombo.methods import get_method
-    from dist_ombo.runner import TrialConfig, resolve_configs
+    from dist_ombo.pipeline import resolve_configs
+    from dist_ombo.runner import TrialConfig
     from dist_ombo.selection import offline_scores
     from dist_ombo.tasks import get_task
 
     torch.set_num_threads(1)
     base = TrialConfig.from_dict(config["point"]["trial"])
     trial = dataclasses.replace(base, model={**base.model, **config["params"]})
-    spec = get_method(trial.method)
+    spec = trial.method_spec()
     task = get_task(trial.task, **trial.task_params)
     data = task.dataset(trial.seed)
-    resolved = resolve_configs(trial, spec)
+    resolved = resolve_configs(spec, trial.budget, trial.model, trial.search)
     scores = offline_scores(data.X, data.Y, task.lower, task.upper, task.n_categories, spec.scheme,
                             resolved.model, trial.seed, holdout=config["holdout"])
     tune.report(scores)
@@ -194,7 +192,6 @@ def selection_trial(config: dict[str, Any]) -> None:
 def select_offline(config: SweepConfig, points: list[GridPoint], out_dir: Path, verbose: int) -> dict[tuple[str, str], dict]:
     """Choose model overrides per (task, method) by an offline criterion; written to
     ``selection.json`` / ``selection.parquet`` (and reused when the sweep resumes)."""
-    from dist_ombo.methods import get_method
     from dist_ombo.selection import METRICS
 
     sel = config.selection_config()
@@ -205,7 +202,7 @@ def select_offline(config: SweepConfig, points: list[GridPoint], out_dir: Path, 
     seeds = set(sel.seeds or config.seeds[:1])
     candidates = [
         {"trial_id": p.trial_id, "pair": f"{p.task_label}||{p.method_label}", "trial": p.trial.to_dict()}
-        for p in points if p.trial.seed in seeds and get_method(p.trial.method).scheme is not None
+        for p in points if p.trial.seed in seeds and p.trial.method_spec().scheme is not None
     ]
     if not candidates:
         return {}

@@ -13,7 +13,7 @@ import yaml
 
 from dist_ombo.config import config_from_dict
 from dist_ombo.errors import ConfigError, DistOmboError
-from dist_ombo.methods import get_method
+from dist_ombo.catalog import method_for, method_names
 from dist_ombo.runner import TrialConfig, check_compatible
 from dist_ombo.tasks import get_task
 
@@ -62,8 +62,10 @@ class Selection:
 @dataclass(frozen=True)
 class SweepConfig:
     """A sweep: every compatible (task, method, seed). ``tasks`` entries are names (``"zdt1"``,
-    ``"ackley-10"``) or ``{name, params, label}``; ``methods`` entries are names or
-    ``{name, label, model, search}``, or the single word ``all`` (every registered method).
+    ``"ackley-10"``) or ``{name, params, label}``; ``methods`` entries are names,
+    ``{name, label, model, search}``, a scheme paired with a search
+    ``{scheme, search: <name>, label, model, search_params}``, or the single word ``all`` (every
+    preset method).
     ``model`` / ``search`` apply to every method."""
 
     name: str = "sweep"
@@ -132,15 +134,39 @@ def _task_entry(entry: Any) -> tuple[str, str, dict[str, Any]]:
     raise ConfigError(f"a task entry must be a name or a mapping with 'name', got {entry!r}")
 
 
-def _method_entry(entry: Any) -> tuple[str, str, dict[str, Any], dict[str, Any]]:
+@dataclass(frozen=True)
+class MethodEntry:
+    """One ``methods`` entry: a preset ``name``, or a ``scheme`` + ``searcher`` pair."""
+
+    label: str
+    name: str
+    scheme: str | None
+    searcher: str | None
+    model: dict[str, Any]
+    search: dict[str, Any]
+
+
+def _method_entry(entry: Any) -> MethodEntry:
     if isinstance(entry, str):
-        return entry, entry, {}, {}
+        return MethodEntry(entry, entry, None, None, {}, {})
     if isinstance(entry, dict) and "name" in entry:
         unknown = set(entry) - {"name", "label", "model", "search"}
-        if unknown:
-            raise ConfigError(f"method entry {entry} has unknown keys {sorted(unknown)}; valid: name, label, model, search")
-        return entry.get("label") or entry["name"], entry["name"], dict(entry.get("model") or {}), dict(entry.get("search") or {})
-    raise ConfigError(f"a method entry must be a name or a mapping with 'name', got {entry!r}")
+        if unknown or isinstance(entry.get("search"), str):
+            raise ConfigError(f"method entry {entry} has unknown keys {sorted(unknown)} or a search name; a preset "
+                              "takes name, label, model, search (overrides); a pair takes scheme, search, label, "
+                              "model, search_params")
+        return MethodEntry(entry.get("label") or entry["name"], entry["name"], None, None,
+                           dict(entry.get("model") or {}), dict(entry.get("search") or {}))
+    if isinstance(entry, dict) and "scheme" in entry:
+        unknown = set(entry) - {"scheme", "search", "label", "model", "search_params"}
+        if unknown or not isinstance(entry.get("search"), str):
+            raise ConfigError(f"method entry {entry} pairs a scheme with a search: it takes scheme, search (a "
+                              f"search name), label, model, search_params; unknown keys: {sorted(unknown)}")
+        label = entry.get("label") or f"{entry['scheme']}-{entry['search']}"
+        return MethodEntry(label, label, str(entry["scheme"]), entry["search"], dict(entry.get("model") or {}),
+                           dict(entry.get("search_params") or {}))
+    raise ConfigError(f"a method entry must be a name or a mapping with 'name' (or 'scheme' and 'search'), "
+                      f"got {entry!r}")
 
 
 def _safe(text: str) -> str:
@@ -158,15 +184,14 @@ def expand_grid(config: SweepConfig) -> tuple[list[GridPoint], list[str]]:
     labels: set[tuple[str, str]] = set()
     method_entries = list(config.methods)
     if method_entries == ["all"]:  # every registered method; incompatible pairs are skipped below
-        from dist_ombo.methods import method_names
-
         method_entries = method_names()
     for t_entry in config.tasks:
         t_label, t_name, t_params = _task_entry(t_entry)
         task = get_task(t_name, **t_params)
         for m_entry in method_entries:
-            m_label, m_name, m_model, m_search = _method_entry(m_entry)
-            spec = get_method(m_name)
+            m = _method_entry(m_entry)
+            m_label = m.label
+            spec = method_for(m.name, m.scheme, m.searcher)
             try:
                 check_compatible(task, spec)
             except ConfigError as exc:
@@ -177,8 +202,9 @@ def expand_grid(config: SweepConfig) -> tuple[list[GridPoint], list[str]]:
             labels.add((t_label, m_label))
             for seed in config.seeds:
                 trial = TrialConfig(
-                    task=t_name, method=m_name, seed=int(seed), budget=config.budget, task_params=t_params,
-                    model={**config.model, **m_model}, search={**config.search, **m_search},
+                    task=t_name, method=m.name, seed=int(seed), budget=config.budget, task_params=t_params,
+                    model={**config.model, **m.model}, search={**config.search, **m.search},
+                    scheme=m.scheme, searcher=m.searcher,
                     n_proposals=config.n_proposals, train_actors=res.train_actors,
                     cpus_per_actor=res.cpus_per_actor, gpus_per_actor=res.gpus_per_actor,
                 )

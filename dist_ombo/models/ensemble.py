@@ -368,21 +368,6 @@ def _check_data(X: np.ndarray, Y: np.ndarray, n_categories: int | None) -> tuple
     return X, Y
 
 
-def _fit_ensemble(X, Y, lower, upper, n_categories, config: EnsembleConfig, seed: int, progress=None):
+def fit_ensemble(X, Y, lower, upper, n_categories, config: EnsembleConfig, seed: int, progress=None):
     return EnsembleSurrogate(config).fit(X, Y, lower, upper, n_categories=n_categories, seed=seed, progress=progress)
 
-
-def _registry() -> dict[str, Any]:
-    from dist_ombo.models.merge import merge_states
-    from dist_ombo.models.registry import Scheme
-
-    return {
-        "ensemble": Scheme(
-            name="ensemble", config_cls=EnsembleConfig, fit=_fit_ensemble, from_state=EnsembleSurrogate.from_state,
-            splittable=True, merge=merge_states,
-            description="deep ensemble of MLPs, MSE on min-max normalized y (Off-MOO-Bench reference)",
-        )
-    }
-
-
-SCHEMES = _registry()

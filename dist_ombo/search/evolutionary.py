@@ -157,17 +157,9 @@ def evolutionary_search(
     return proposals, problem.n_evaluations
 
 
-def _run(ctx, config: EvolutionConfig):
+def run(ctx, config: EvolutionConfig):
     return evolutionary_search(
         ctx.surrogate, ctx.X, ctx.Y, ctx.lower, ctx.upper, ctx.n_proposals, config,
         seed=ctx.seed, n_categories=ctx.n_categories, progress=ctx.progress,
     )
 
-
-def _registry():
-    from dist_ombo.search.registry import Searcher
-
-    return {"evolutionary": Searcher("evolutionary", EvolutionConfig, _run, steps_field="n_gen")}
-
-
-SEARCHES = _registry()

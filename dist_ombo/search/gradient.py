@@ -82,17 +82,9 @@ def gradient_search(
     return designs, len(starts) * config.steps
 
 
-def _run(ctx, config: GradientConfig):
+def run(ctx, config: GradientConfig):
     return gradient_search(
         ctx.surrogate, ctx.X, ctx.Y, ctx.lower, ctx.upper, ctx.n_proposals, config,
         n_categories=ctx.n_categories, progress=ctx.progress,
     )
 
-
-def _registry():
-    from dist_ombo.search.registry import Searcher
-
-    return {"gradient": Searcher("gradient", GradientConfig, _run, steps_field="steps")}
-
-
-SEARCHES = _registry()

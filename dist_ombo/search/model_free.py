@@ -129,17 +129,9 @@ def _canonical(X: np.ndarray, discrete: bool) -> np.ndarray:
     return np.rint(X).astype(np.int64) if discrete else X.astype(np.float64)
 
 
-def _run(ctx, config: ModelFreeConfig):
+def run(ctx, config: ModelFreeConfig):
     if ctx.surrogate is not None:
         raise ConfigError("the model-free GA uses no model; its method must have scheme=None")
     return model_free_ga(ctx.X, ctx.Y, ctx.lower, ctx.upper, ctx.n_proposals, config, seed=ctx.seed,
                          n_categories=ctx.n_categories)
 
-
-def _registry():
-    from dist_ombo.search.registry import Searcher
-
-    return {"model-free-ga": Searcher("model-free-ga", ModelFreeConfig, _run, steps_field="steps")}
-
-
-SEARCHES = _registry()

@@ -341,15 +341,7 @@ def pgs_search(
     return designs[rank_by_nds(pred, n_proposals)], n_evals + len(designs)
 
 
-def _run(ctx, config: PGSConfig):
+def run(ctx, config: PGSConfig):
     return pgs_search(ctx.surrogate, ctx.X, ctx.Y, ctx.lower, ctx.upper, ctx.n_proposals, config,
                       seed=ctx.seed, n_categories=ctx.n_categories, progress=ctx.progress)
 
-
-def _registry():
-    from dist_ombo.search.registry import Searcher
-
-    return {"pgs": Searcher("pgs", PGSConfig, _run, steps_field="steps")}
-
-
-SEARCHES = _registry()

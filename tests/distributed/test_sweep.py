@@ -29,7 +29,7 @@ def test_grid_expansion_skips_incompatible_pairs():
 
 
 def test_methods_all_expands_to_every_compatible_method():
-    from dist_ombo.methods import get_method, method_names
+    from dist_ombo.catalog import get_method, method_names
 
     points, skipped = expand_grid(SweepConfig.from_dict({"tasks": [ACK], "methods": "all", "seeds": [0]}))
     expected = {m for m in method_names() if "soo" in get_method(m).objectives}

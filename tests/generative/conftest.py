@@ -1,26 +1,15 @@
 """Shared data for the generative tests: small correlated designs in a box, their objectives, a tiny
-surrogate, and the generative budgets in ``dist_ombo.methods.BUDGETS``."""
+surrogate."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
 
-from dist_ombo.generative import BUDGETS as GENERATIVE_BUDGETS
-from dist_ombo.methods import BUDGETS
 from dist_ombo.models.ensemble import EnsembleConfig, EnsembleSurrogate
 
 LOWER = np.array([-1.0, 0.0, 2.0])
 UPPER = np.array([1.0, 4.0, 3.0])
-
-
-@pytest.fixture(autouse=True)
-def generative_budgets(monkeypatch):
-    """The generator / generative-search entries of every budget (the suite's own values even where
-    ``methods.BUDGETS`` already holds some, so test run times stay fixed)."""
-    for budget, entries in GENERATIVE_BUDGETS.items():
-        for key, value in entries.items():
-            monkeypatch.setitem(BUDGETS[budget], key, value)
 
 
 def objectives(X: np.ndarray) -> np.ndarray:

@@ -208,7 +208,7 @@ def test_ddom_weights_favour_better_designs():
 
 def test_unknown_or_bad_config_is_rejected():
     from dist_ombo.errors import ConfigError
-    from dist_ombo.models.registry import get_scheme
+    from dist_ombo.catalog import get_scheme
 
     with pytest.raises(ConfigError, match="valid keys"):
         get_scheme("ddom").make_config({}, {"hiden": (8,)})

@@ -5,14 +5,14 @@ Ray actors."""
 import numpy as np
 import pytest
 
-from dist_ombo.generative import METHODS
-from dist_ombo.methods import get_method, method_names
-from dist_ombo.runner import TrialConfig, resolve_configs, run_trial
+from dist_ombo.catalog import METHODS, get_method, method_names
+from dist_ombo.pipeline import resolve_configs
+from dist_ombo.runner import TrialConfig, run_trial
 
 MOO = ("zdt1", {"n_total": 400})
 SOO = ("ackley", {"n_total": 300, "dim": 3})
-CASES = [(task, params, spec.name) for task, params in (MOO, SOO) for spec in METHODS
-         if ("moo" if task == "zdt1" else "soo") in spec.objectives]
+CASES = [(task, params, spec.name) for task, params in (MOO, SOO) for spec in METHODS.values()
+         if spec.kind == "generative" and ("moo" if task == "zdt1" else "soo") in spec.objectives]
 
 
 def trial(task, params, method, seed=0, **kw):
@@ -75,10 +75,10 @@ def test_same_seed_same_proposals():
 
 
 def test_budgets_reach_generator_and_search_configs():
-    resolved = resolve_configs(trial(*SOO, "ddom"), get_method("ddom"))
+    resolved = resolve_configs(get_method("ddom"), "smoke")
     assert resolved.generator.hidden == (32, 32) and resolved.generator.max_steps == 30
     assert resolved.search.steps == 8
-    resolved = resolve_configs(trial(*SOO, "ddom", search={"guidance": 0.5}), get_method("ddom"))
+    resolved = resolve_configs(get_method("ddom"), "smoke", search={"guidance": 0.5})
     assert resolved.search.guidance == 0.5
 
 

@@ -9,13 +9,13 @@ from dist_ombo.search.model_free import ModelFreeConfig, binary_tournament, mode
 
 
 def test_never_builds_a_model(monkeypatch):
-    from dist_ombo import runner
+    from dist_ombo import pipeline
     from dist_ombo.models import ensemble
 
     def boom(*args, **kwargs):
         raise AssertionError("the model-free GA must not train or load a model")
 
-    monkeypatch.setattr(runner, "get_scheme", boom)
+    monkeypatch.setattr(pipeline, "get_scheme", boom)
     monkeypatch.setattr(ensemble.EnsembleSurrogate, "fit", boom)
     monkeypatch.setattr(ensemble.EnsembleSurrogate, "predict", boom)
     result = run_trial(TrialConfig(task="zdt1", method="model-free-ga", budget="smoke", task_params={"n_total": 400}))

@@ -7,13 +7,15 @@ import numpy as np
 import pytest
 
 from dist_ombo.errors import ConfigError
-from dist_ombo.methods import get_budget, get_method
-from dist_ombo.models import robust
-from dist_ombo.models.registry import get_scheme
-from dist_ombo.runner import TrialConfig, resolve_configs, run_trial
+from dist_ombo.catalog import METHODS, SCHEMES, get_budget, get_method, get_scheme
+from dist_ombo.pipeline import resolve_configs
+from dist_ombo.runner import TrialConfig, run_trial
 
 TASKS = {"moo": ("zdt1", {"n_total": 400}), "soo": ("ackley", {"n_total": 300, "dim": 3})}
-CASES = [(spec.name, kind) for spec in robust.METHODS for kind in spec.objectives]
+#: The robust schemes' methods, PGS and the model-free GA.
+ROBUST = [s for s in METHODS.values() if s.kind != "generative" and (s.scheme != "ensemble" or s.search == "pgs")]
+ROBUST_SCHEMES = [name for name, s in SCHEMES.items() if s.fit_ref.startswith("dist_ombo.models.robust.")]
+CASES = [(spec.name, kind) for spec in ROBUST for kind in spec.objectives]
 
 
 @pytest.mark.parametrize("method,kind", CASES, ids=[f"{m}-{k}" for m, k in CASES])
@@ -37,7 +39,11 @@ def test_discrete_method_keeps_tokens():
     assert np.all(X == np.round(X)) and X.min() >= 0 and X.max() <= 5
 
 
-@pytest.mark.parametrize("name", list(robust.SCHEMES))
+def test_robust_families_are_all_listed():
+    assert len(ROBUST) == 18 and len(ROBUST_SCHEMES) == 8
+
+
+@pytest.mark.parametrize("name", ROBUST_SCHEMES)
 def test_scheme_state_round_trip(name, wavy):
     X, Y = wavy
     scheme = get_scheme(name)
@@ -51,8 +57,8 @@ def test_scheme_state_round_trip(name, wavy):
 
 
 def test_budgets_reach_the_searches_and_moo_methods_use_the_best_fifth():
-    resolved = resolve_configs(TrialConfig(task="zdt1", method="pgs", budget="smoke"), get_method("pgs"))
-    assert resolved.search.rl_steps == robust.BUDGETS["smoke"]["pgs"]["rl_steps"]
-    coms = resolve_configs(TrialConfig(task="zdt1", method="coms-nsga2", budget="cpu"), get_method("coms-nsga2"))
+    resolved = resolve_configs(get_method("pgs"), "smoke")
+    assert resolved.search.rl_steps == get_budget("smoke")["pgs"]["rl_steps"] == 10
+    coms = resolve_configs(get_method("coms-nsga2"), "cpu")
     assert coms.model.data_fraction == 0.2 and coms.model.hidden == (256, 256)
     assert get_method("model-free-ga").scheme is None
