@@ -241,6 +241,10 @@ def compose(scheme: str | None, search: str, name: str | None = None, descriptio
     searcher = get_searcher(search)
     problem = _misfit(s, searcher)
     if problem is not None:
+        if s is not None and s.role == "generator":
+            samplers = [n for n, x in SEARCHES.items() if x.generator == s.name]
+            raise ConfigError(f"{problem}; a generator is trained beside a surrogate by the search that samples "
+                              f"it: pair a surrogate scheme (e.g. 'ensemble') with {', '.join(samplers)}")
         fits = fitting_searches(None if s is None else s.name)
         raise ConfigError(f"{problem}; searches that fit scheme {s.name if s else 'none'!r}: {', '.join(fits)}")
     objectives = tuple(k for k in TASK_KINDS if k in searcher.objectives and (s is None or k in s.objectives))

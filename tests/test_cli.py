@@ -45,6 +45,10 @@ def test_run_command_without_ray(tmp_path, capsys):
     (["run", "--task", "zdt1", "--method", "nope", "--no-ray"], "unknown method 'nope'"),
     (["run", "--task", "zdt1", "--method", "ensemble-grad", "--no-ray"], "supports soo"),
     (["dataset", "zdt1", "--out", "x.parquet", "--param", "n_total"], "KEY=VALUE"),
+    (["run", "--task", "zdt1", "--scheme", "coms", "--search", "grad", "--no-ray"],
+     "searches that fit scheme 'coms' on it: nsga2, nsga3, moead, smsemoa, pgs"),
+    (["run", "--task", "zdt1", "--scheme", "ddom", "--search", "nsga2"], "pair a surrogate scheme"),
+    (["run", "--task", "zdt1", "--method", "pgs", "--scheme", "coms", "--search", "nsga3"], "not both"),
 ])
 def test_bad_input_exits_2_with_a_clear_message(argv, needle, capsys, tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
@@ -52,6 +56,15 @@ def test_bad_input_exits_2_with_a_clear_message(argv, needle, capsys, tmp_path, 
     err = capsys.readouterr().err
     assert err.startswith("error: ") and needle in err
     assert not (tmp_path / "x.parquet").exists()
+
+
+def test_run_pairs_a_scheme_with_a_search(tmp_path, capsys):
+    code = main(["run", "--task", "ackley", "--scheme", "rank", "--search", "ga", "--search", "n_gen=2",
+                 "--budget", "smoke", "--no-ray", "--param", "dim=3", "--param", "n_total=200", "--out", str(tmp_path)])
+    assert code == 0
+    assert "ackley / rank-ga / seed 0" in capsys.readouterr().out
+    config = json.loads((tmp_path / "config.json").read_text())
+    assert (config["scheme"], config["searcher"], config["search"]) == ("rank", "ga", {"n_gen": 2})
 
 
 def test_report_on_part_of_a_sweep(tmp_path, capsys):

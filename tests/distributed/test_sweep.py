@@ -37,6 +37,23 @@ def test_methods_all_expands_to_every_compatible_method():
     assert len(skipped) == len(method_names()) - len(expected)
 
 
+def test_methods_may_pair_a_scheme_with_a_search():
+    cfg = SweepConfig.from_dict({"tasks": [ZDT, ACK], "seeds": [0], "methods": [
+        {"scheme": "coms", "search": "nsga3", "label": "coms-nsga3"}, {"scheme": "rank", "search": "ga"},
+        {"name": "pgs", "search": {"steps": 3}}]})
+    points, skipped = expand_grid(cfg)
+    by_id = {p.trial_id: p.trial for p in points}
+    assert set(by_id) == {"zdt1__coms-nsga3__seed0", "ackley-3__rank-ga__seed0", "zdt1__pgs__seed0",
+                          "ackley-3__pgs__seed0"}
+    assert (by_id["zdt1__coms-nsga3__seed0"].scheme, by_id["zdt1__coms-nsga3__seed0"].searcher) == ("coms", "nsga3")
+    assert by_id["zdt1__pgs__seed0"].search == {"steps": 3} and by_id["zdt1__pgs__seed0"].scheme is None
+    assert len(skipped) == 2
+    with pytest.raises(ConfigError, match="searches that fit scheme 'coms': nsga2"):
+        expand_grid(SweepConfig.from_dict({"tasks": [ZDT], "methods": [{"scheme": "coms", "search": "model-free-ga"}]}))
+    with pytest.raises(ConfigError, match="search name"):
+        expand_grid(SweepConfig.from_dict({"tasks": [ZDT], "methods": [{"name": "pgs", "search": "nsga2"}]}))
+
+
 def test_config_errors_are_clear(tmp_path):
     with pytest.raises(ConfigError, match="unknown key.*'seed'"):
         SweepConfig.from_dict({"tasks": ["zdt1"], "methods": ["ensemble-nsga2"], "seed": [0]})
