@@ -120,32 +120,18 @@ def cmd_run(args: argparse.Namespace) -> int:
         init_ray()
         trainer = ray_trainer(config.train_actors, config.cpus_per_actor, config.gpus_per_actor)
         result = run_trial(config, out_dir=args.out, trainer=trainer, progress=True)
-    print(format_metrics(result.metrics))
+    from dist_ombo.reporting.headline import format_trial
+
+    print(format_trial(result.metrics))
     if args.out:
         print(f"wrote {args.out}/proposals.parquet and {args.out}/metrics.json")
     return 0
 
 
-def format_metrics(m: dict[str, Any]) -> str:
-    """A short human summary of one trial's metrics."""
-    head = f"{m['task']} / {m['method']} / seed {m['seed']} ({m['budget']} budget): "
-    if "hv" in m:
-        body = f"HV {m['hv']:.4f} vs D(best) {m['hv_dbest']:.4f} (ratio {m['hv_ratio']:.3f})"
-        if "igd" in m:
-            body += f", IGD {m['igd']:.4f}"
-    else:
-        body = (f"score 100th {m['score_100th']:.4f}, 50th {m['score_50th']:.4f} "
-                f"vs D(best) {m['score_dbest']:.4f}")
-    verdict = "beats D(best)" if m["beats_dbest"] else "does not beat D(best)"
-    times = ", ".join(f"{k[5:-2]} {m[k]:.1f}s" for k in
-                      ("time_dataset_s", "time_train_s", "time_search_s", "time_total_s"))
-    return f"{head}{body}: {verdict}\ndiversity {m['diversity']:.4f}, novelty {m['novelty']:.4f}; {times}"
-
-
 def cmd_sweep(args: argparse.Namespace) -> int:
     from dist_ombo.distributed.sweep import default_sweep_config, run_sweep
     from dist_ombo.distributed.sweep_config import SweepConfig
-    from dist_ombo.report import sweep_summary
+    from dist_ombo.reporting.leaderboard import sweep_summary
 
     config = SweepConfig.from_yaml(args.config) if args.config else default_sweep_config()
     if not args.config:
@@ -160,15 +146,21 @@ def cmd_sweep(args: argparse.Namespace) -> int:
 def cmd_report(args: argparse.Namespace) -> int:
     from pathlib import Path
 
-    from dist_ombo.report import format_leaderboard, leaderboard, write_plots
-    from dist_ombo.results import load_sweeps, select_rows
+    from dist_ombo.reporting.leaderboard import format_leaderboard, leaderboard
+    from dist_ombo.reporting.plots import write_plots
+    from dist_ombo.reporting.results import load_sweeps, select_rows, unreadable_files
 
     dirs = [Path(d) for d in args.dirs]
-    table = load_sweeps(dirs)  # rebuilt from trial folders: picks up trials finished after an interruption
+    table = load_sweeps(dirs)  # rebuilt in memory from trial folders: picks up trials finished since
     table = select_rows(table, _names(args.tasks), _names(args.methods))
     print(format_leaderboard(*leaderboard(table)))
+    unreadable = unreadable_files(table)
+    if unreadable:
+        print(f"\n{len(unreadable)} trial file(s) could not be read (counted as failed):", file=sys.stderr)
+        for message in unreadable:
+            print(f"  {message}", file=sys.stderr)
     if args.markdown:
-        from dist_ombo.report_markdown import write_markdown
+        from dist_ombo.reporting.markdown import write_markdown
 
         notes = Path(args.notes) if args.notes else None
         print(f"\nwrote {write_markdown(table, dirs, Path(args.markdown), notes)}")

@@ -21,7 +21,7 @@ from pathlib import Path
 
 from dist_ombo.distributed.sweep import default_sweep_config, run_sweep
 from dist_ombo.distributed.sweep_config import SweepConfig
-from dist_ombo.report import sweep_summary
+from dist_ombo.reporting.leaderboard import sweep_summary
 
 
 def main(argv: list[str] | None = None) -> int:

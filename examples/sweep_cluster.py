@@ -48,7 +48,7 @@ def main(argv: list[str] | None = None) -> int:
     from dist_ombo.distributed.cluster import init_ray
     from dist_ombo.distributed.sweep import run_sweep
     from dist_ombo.distributed.sweep_config import SweepConfig
-    from dist_ombo.report import sweep_summary
+    from dist_ombo.reporting.leaderboard import sweep_summary
 
     config = SweepConfig.from_yaml(args.config)
     res = config.resources_config()

@@ -2,7 +2,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from dist_ombo.report import DBEST, format_leaderboard, leaderboard, write_plots
+from dist_ombo.reporting.leaderboard import DBEST, format_leaderboard, leaderboard
+from dist_ombo.reporting.plots import write_plots
 
 
 def hand_made():
@@ -46,7 +47,7 @@ def test_plots_are_written(tmp_path):
 
 
 def test_statistics_on_a_hand_made_score_matrix():
-    from dist_ombo.stats import compare, critical_difference
+    from dist_ombo.reporting.stats import compare, critical_difference
 
     rows = []
     for t in range(6):  # method a always best, c always worst
@@ -61,7 +62,7 @@ def test_statistics_on_a_hand_made_score_matrix():
 
 
 def test_markdown_report_compares_with_published(tmp_path):
-    from dist_ombo.report_markdown import published_comparison, write_markdown
+    from dist_ombo.reporting.markdown import published_comparison, write_markdown
 
     table = hand_made().assign(task=lambda f: f["task"].map({"A": "zdt1", "B": "ackley-3"}))
     per_task, _ = leaderboard(table)
@@ -77,8 +78,8 @@ def test_markdown_report_compares_with_published(tmp_path):
 
 
 def test_several_sweeps_merge_into_one_report(tmp_path):
-    from dist_ombo.report_markdown import write_markdown
-    from dist_ombo.results import load_sweeps
+    from dist_ombo.reporting.markdown import write_markdown
+    from dist_ombo.reporting.results import load_sweeps
 
     table = hand_made()
     (tmp_path / "one").mkdir()
@@ -96,7 +97,7 @@ def test_several_sweeps_merge_into_one_report(tmp_path):
 
 
 def test_overlapping_sweeps_are_refused(tmp_path):
-    from dist_ombo.results import load_sweeps
+    from dist_ombo.reporting.results import load_sweeps
 
     for name in ("one", "two"):
         (tmp_path / name).mkdir()
@@ -106,7 +107,7 @@ def test_overlapping_sweeps_are_refused(tmp_path):
 
 
 def test_verdict_against_published():
-    from dist_ombo.report_markdown import verdict
+    from dist_ombo.reporting.markdown import verdict
 
     assert verdict(1.10, 1.00) == "beats"
     assert verdict(0.995, 1.00) == "matches" and verdict(1.005, 1.00) == "matches"
@@ -126,7 +127,7 @@ def test_ratio_uses_dbest_of_the_methods_own_seeds():
 
 
 def test_trial_costs_table():
-    from dist_ombo.report_markdown import trial_costs
+    from dist_ombo.reporting.markdown import trial_costs
 
     table = hand_made().assign(time_train_s=1.0, time_search_s=2.0, time_total_s=3.0)
     table.loc[table["method"] == "m2", "time_total_s"] = 7.0
@@ -136,7 +137,7 @@ def test_trial_costs_table():
 
 
 def test_score_table_prints_mean_std_and_seeds():
-    from dist_ombo.report_markdown import score_table
+    from dist_ombo.reporting.markdown import score_table
 
     per_task, mean_rank = leaderboard(hand_made())
     table = score_table(per_task, mean_rank).set_index("method")
@@ -146,7 +147,7 @@ def test_score_table_prints_mean_std_and_seeds():
 
 
 def test_rows_are_selected_by_task_and_method():
-    from dist_ombo.results import select_rows
+    from dist_ombo.reporting.results import select_rows
 
     table = hand_made()
     part = select_rows(table, tasks=["A"], methods=["m2"])
@@ -154,3 +155,65 @@ def test_rows_are_selected_by_task_and_method():
     assert len(select_rows(table)) == len(table)
     with pytest.raises(ValueError, match="no method 'nope'.*m1, m2"):
         select_rows(table, methods=["m1", "nope"])
+
+
+def test_every_method_is_listed_even_when_all_its_trials_failed(tmp_path):
+    from dist_ombo.reporting.markdown import write_markdown
+
+    table = pd.concat([hand_made(), pd.DataFrame([
+        dict(task="A", method="broken", seed=s, status="error", error="boom") for s in range(3)] + [
+        dict(task="C", method="m1", seed=0, status="error", error="boom")])], ignore_index=True)
+    per_task, mean_rank = leaderboard(table)
+    broken = per_task[(per_task.task == "A") & (per_task.method == "broken")].iloc[0]
+    assert broken["n"] == 0 and broken["failed"] == 3 and np.isnan(broken["mean"])
+    assert set(per_task[per_task.task == "C"]["method"]) == {"m1"}  # a task with no finished trial
+    assert mean_rank.set_index("method").loc["broken", "tasks"] == 0
+    text = format_leaderboard(per_task, mean_rank)
+    assert "broken" in text and "every trial failed" in text and "no finished trial" in text
+    md = write_markdown(table, [tmp_path], tmp_path / "r.md").read_text()
+    assert "| broken | failed |" in md
+
+
+def test_one_table_names_the_headline_metric_of_each_task_kind(monkeypatch):
+    from dist_ombo.reporting import headline
+
+    rows = [dict(task="T", method=m, seed=0, status="ok", regret_score=v, regret_dbest=0.5)
+            for m, v in (("a", 0.9), ("b", 0.1))]
+    monkeypatch.setitem(headline.HEADLINES, "regret", headline.Headline(
+        "regret", "regret_score", "regret_dbest", "inverse regret", "1/regret"))
+    per_task, _ = leaderboard(pd.DataFrame(rows))
+    assert list(per_task.sort_values("rank")["method"]) == ["a", DBEST, "b"]
+    assert "inverse regret" in format_leaderboard(*leaderboard(pd.DataFrame(rows)))
+
+
+def _sweep_dir(tmp_path):
+    """A real sweep directory: sweep.json, two finished trials and the sweep's results table."""
+    import json
+
+    from dist_ombo.distributed.sweep import config_json
+    from dist_ombo.distributed.sweep_config import SweepConfig, expand_grid
+    from dist_ombo.reporting.results import rebuild_results
+
+    config = SweepConfig(name="s", tasks=("ackley",), methods=("ensemble-ga", "ensemble-grad"), seeds=(0,))
+    (tmp_path / "sweep.json").write_text(config_json(config))
+    for point in expand_grid(config)[0]:
+        folder = tmp_path / "trials" / point.trial_id
+        folder.mkdir(parents=True)
+        metrics = dict(task="ackley", method=point.trial.method, seed=0, budget="cpu", score_100th=0.7,
+                       score_dbest=0.5, beats_dbest=True)
+        (folder / "metrics.json").write_text(json.dumps(metrics))
+    rebuild_results(tmp_path)
+    return tmp_path
+
+
+def test_report_reads_results_and_never_rewrites_them(tmp_path, capsys):
+    from dist_ombo.cli import main
+
+    sweep = _sweep_dir(tmp_path)
+    before = (sweep / "results.parquet").read_bytes()
+    (sweep / "trials" / "ackley__ensemble-grad__seed0" / "metrics.json").write_text("{torn")
+    assert main(["report", str(sweep), "--no-plots"]) == 0
+    out, err = capsys.readouterr()
+    assert (sweep / "results.parquet").read_bytes() == before
+    assert "could not be read" in err and "ackley__ensemble-grad__seed0/metrics.json: JSONDecodeError" in err
+    assert "ensemble-grad" in out and "every trial failed" in out  # listed, counted as failed

@@ -24,7 +24,7 @@ from ray import tune
 from dist_ombo.distributed.cluster import init_ray
 from dist_ombo.errors import DistOmboError
 from dist_ombo.distributed.sweep_config import GridPoint, SweepConfig, expand_grid
-from dist_ombo.results import collect_results, write_results
+from dist_ombo.reporting.results import collect_results, write_results
 
 TRIALS_DIR = "trials"
 

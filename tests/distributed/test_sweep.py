@@ -12,7 +12,7 @@ import yaml
 from dist_ombo.distributed.sweep import run_sweep
 from dist_ombo.distributed.sweep_config import SweepConfig, expand_grid
 from dist_ombo.errors import ConfigError, UnknownNameError
-from dist_ombo.results import BASE_COLUMNS
+from dist_ombo.reporting.results import BASE_COLUMNS
 
 ZDT = {"name": "zdt1", "params": {"n_total": 400}}
 ACK = {"name": "ackley", "params": {"n_total": 300, "dim": 3}, "label": "ackley-3"}
@@ -80,7 +80,7 @@ def test_failing_trial_is_recorded_while_others_finish(ray_session, tmp_path):
     assert "DataError" in err and "at least 2 designs" in err
     on_disk = pd.read_parquet(tmp_path / "results.parquet")
     assert len(on_disk) == 2 and {"score_100th", "score_dbest", "time_train_s"} <= set(on_disk.columns)
-    from dist_ombo.results import rebuild_results
+    from dist_ombo.reporting.results import rebuild_results
 
     (tmp_path / "results.parquet").unlink()
     rebuilt = rebuild_results(tmp_path)  # from sweep.json and the trial folders alone

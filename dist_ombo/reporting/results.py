@@ -1,8 +1,9 @@
 """The tidy results table: one row per trial, built from the trial folders on disk.
 
-A finished trial has ``metrics.json``; a failed one ``error.json`` (or an error reported by Tune).
-The table is rebuilt from disk every time, so an interrupted sweep never leaves it torn, and it is
-written atomically (temp file + rename).
+A finished trial has ``metrics.json``; a failed one ``error.json`` (or an error reported by Tune);
+a trial file that cannot be read makes the row ``unreadable``, its error naming the file. The table
+is rebuilt from disk every time, so an interrupted sweep never leaves it torn; the sweep writes it
+atomically (temp file + rename), and a report rebuilds it in memory only.
 """
 
 from __future__ import annotations
@@ -29,21 +30,43 @@ def collect_results(trials_dir: Path, points: Iterable[Any], errors: dict[str, s
             "budget": p.trial.budget, "status": "missing", "error": None,
         }
         metrics_file, error_file = folder / "metrics.json", folder / "error.json"
-        if metrics_file.exists():
-            metrics = json.loads(metrics_file.read_text())
-            for key in ("task", "method", "seed", "budget"):
-                metrics.pop(key, None)
-            row.update(metrics)
-            row["status"] = "ok"
-        elif error_file.exists() or p.trial_id in errors:
-            row["status"] = "error"
-            row["error"] = (
-                json.loads(error_file.read_text())["error"] if error_file.exists() else errors[p.trial_id]
-            )
+        try:
+            if metrics_file.exists():
+                metrics = _read_json(metrics_file)
+                for key in ("task", "method", "seed", "budget"):
+                    metrics.pop(key, None)
+                row.update(metrics)
+                row["status"] = "ok"
+            elif error_file.exists() or p.trial_id in errors:
+                row["status"] = "error"
+                row["error"] = str(_read_json(error_file)["error"]) if error_file.exists() else errors[p.trial_id]
+        except UnreadableFile as exc:
+            row["status"], row["error"] = "unreadable", str(exc)
         rows.append(row)
     frame = pd.DataFrame(rows)
     ordered = BASE_COLUMNS + [c for c in frame.columns if c not in BASE_COLUMNS]
     return frame[ordered]
+
+
+class UnreadableFile(ValueError):
+    """A trial file exists but does not hold what a finished or failed trial writes."""
+
+
+def _read_json(path: Path) -> dict[str, Any]:
+    try:
+        data = json.loads(Path(path).read_text())
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise UnreadableFile(f"cannot read {path}: {type(exc).__name__}: {exc}") from exc
+    if not isinstance(data, dict) or (path.name == "error.json" and "error" not in data):
+        raise UnreadableFile(f"cannot read {path}: not a trial's {path.name}")
+    return data
+
+
+def unreadable_files(table: pd.DataFrame) -> list[str]:
+    """The messages of rows whose trial files could not be read (each names its file)."""
+    if "status" not in table or "error" not in table:
+        return []
+    return [str(e) for e in table.loc[table["status"] == "unreadable", "error"]]
 
 
 def write_results(frame: pd.DataFrame, path: Path) -> None:
@@ -52,16 +75,21 @@ def write_results(frame: pd.DataFrame, path: Path) -> None:
     write_parquet_atomic(frame, Path(path))
 
 
-def rebuild_results(sweep_dir: Path) -> pd.DataFrame:
-    """Rebuild ``results.parquet`` of a sweep directory from its config and trial folders (after
-    an interruption, the table on disk may predate trials that finished since)."""
+def results_from_trials(sweep_dir: Path) -> pd.DataFrame:
+    """The results table of a sweep directory, built from its config and trial folders (after an
+    interruption, the table on disk may predate trials that finished since). Writes nothing."""
     from dist_ombo.distributed.sweep_config import SweepConfig, expand_grid
 
     sweep_dir = Path(sweep_dir)
-    config = SweepConfig.from_dict(json.loads((sweep_dir / "sweep.json").read_text()))
+    config = SweepConfig.from_dict(_read_json(sweep_dir / "sweep.json"))
     points, _ = expand_grid(config)
-    table = collect_results(sweep_dir / "trials", points)
-    write_results(table, sweep_dir / "results.parquet")
+    return collect_results(sweep_dir / "trials", points)
+
+
+def rebuild_results(sweep_dir: Path) -> pd.DataFrame:
+    """Rebuild and write ``results.parquet`` of a sweep directory from its trial folders."""
+    table = results_from_trials(sweep_dir)
+    write_results(table, Path(sweep_dir) / "results.parquet")
     return table
 
 
@@ -71,13 +99,17 @@ def read_results(path: Path) -> pd.DataFrame:
         path = path / "results.parquet"
     if not path.exists():
         raise FileNotFoundError(f"no results table at {path} (run `dist-ombo sweep` first)")
-    return pd.read_parquet(path)
+    try:
+        return pd.read_parquet(path)
+    except Exception as exc:  # pyarrow raises several types for a torn or foreign file
+        raise UnreadableFile(f"cannot read {path}: {type(exc).__name__}: {exc}") from exc
 
 
 def load_sweeps(paths: Iterable[Path]) -> pd.DataFrame:
     """One table from several sweep directories (or results files), each row tagged with the
-    ``sweep`` directory its trial folder lives in. A sweep directory's table is rebuilt from its
-    trial folders first, so trials finished after an interruption are included.
+    ``sweep`` directory its trial folder lives in. A sweep directory's table is rebuilt (in memory,
+    nothing is written) from its trial folders, so trials finished after an interruption are
+    included.
 
     Two sweeps may not hold the same (task, method, seed): the merged leaderboard would silently
     average two runs of one trial, so that is an error naming the overlap.
@@ -86,7 +118,7 @@ def load_sweeps(paths: Iterable[Path]) -> pd.DataFrame:
     for path in paths:
         path = Path(path)
         if path.is_dir() and (path / "sweep.json").exists():
-            frame = rebuild_results(path)
+            frame = results_from_trials(path)
             sweep_dir = path
         else:
             frame = read_results(path)

@@ -9,9 +9,11 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from dist_ombo.published import MOO_SOURCE_A, TFBIND8, TFBIND8_BEST
-from dist_ombo.report import DBEST, leaderboard, write_plots
-from dist_ombo.stats import compare, plot_cd
+from dist_ombo.reporting.headline import HEADLINES, by_metric
+from dist_ombo.reporting.leaderboard import DBEST, leaderboard
+from dist_ombo.reporting.plots import write_plots
+from dist_ombo.reporting.published import MOO_SOURCE_A, TFBIND8, TFBIND8_BEST
+from dist_ombo.reporting.stats import compare, plot_cd
 
 
 def _table(frame: pd.DataFrame) -> str:
@@ -34,8 +36,8 @@ def published_comparison(per_task: pd.DataFrame) -> pd.DataFrame:
     rows = []
     for task, g in per_task.groupby("task", sort=False):
         base = task.split("-")[0]
-        if base in MOO_SOURCE_A and g["metric"].iloc[0] == "hv":
-            methods = g[g["method"] != DBEST]
+        if base in MOO_SOURCE_A and g["metric"].iloc[0] == HEADLINES["moo"].metric:
+            methods = g[(g["method"] != DBEST) & (g["n"] > 0)]
             if methods.empty:
                 continue
             # by ratio, not HV: with missing seeds, methods' HVs stand on different datasets
@@ -63,7 +65,7 @@ def verdict(ours: float, published: float) -> str:
 
 
 def tfbind8_comparison(per_task: pd.DataFrame) -> pd.DataFrame:
-    g = per_task[per_task["task"].str.startswith("tfbind8")]
+    g = per_task[per_task["task"].str.startswith("tfbind8") & (per_task["n"] > 0)]
     rows = [{"method": r["method"], "our score (100th)": f"{r['mean']:.3f} ± {r['std']:.3f}", "seeds": r["n"]}
             for _, r in g.sort_values("rank").iterrows()]
     frame = pd.DataFrame(rows)
@@ -94,8 +96,9 @@ def _method_by_task(per_task: pd.DataFrame, mean_rank: pd.DataFrame, cell) -> pd
     for method in mean_rank["method"]:
         row = {"method": method}
         for task in tasks:
-            row[task] = cell(by_key[method, task]) if (method, task) in by_key else ""
-        row["mean rank"] = f"{rank_of[method]:.2f}"
+            found = by_key.get((method, task))
+            row[task] = "" if found is None else "failed" if found["n"] == 0 else cell(found)
+        row["mean rank"] = "" if np.isnan(rank_of[method]) else f"{rank_of[method]:.2f}"
         rows.append(row)
     return pd.DataFrame(rows)
 
@@ -155,7 +158,7 @@ def _sweep_line(sweep_dir: Path, frame: pd.DataFrame) -> str:
 def write_markdown(results: pd.DataFrame, sweep_dirs: Path | list[Path], out: Path,
                    notes: Path | None = None) -> Path:
     """Write the report for one sweep or several merged ones (``results`` tagged by a ``sweep``
-    column, as :func:`dist_ombo.results.load_sweeps` returns)."""
+    column, as :func:`dist_ombo.reporting.results.load_sweeps` returns)."""
     sweep_dirs = [Path(d) for d in (sweep_dirs if isinstance(sweep_dirs, (list, tuple)) else [sweep_dirs])]
     out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)
@@ -176,8 +179,8 @@ def write_markdown(results: pd.DataFrame, sweep_dirs: Path | list[Path], out: Pa
         "",
         *lines,
         "",
-        "Headline score: hypervolume (MOO, Off-MOO-Bench protocol) or normalized 100th-percentile score (SOO); "
-        "higher is better; mean ± std (ddof 0) over seeds; D(best) is ranked beside the methods.",
+        "Headline score: " + "; ".join(f"{h.kind.upper()} tasks: {h.label}" for h in HEADLINES.values())
+        + "; higher is better; mean ± std (ddof 0) over seeds; D(best) is ranked beside the methods.",
         "",
         "## Overview: mean score / D(best) per task (seeds in brackets)",
         "",
@@ -192,11 +195,12 @@ def write_markdown(results: pd.DataFrame, sweep_dirs: Path | list[Path], out: Pa
     for task, g in per_task.groupby("task", sort=False):
         view = g.sort_values("rank")[["rank", "method", "mean", "std", "ratio_to_dbest", "beats_dbest",
                                       "seeds_beating", "failed"]]
-        parts += ["", f"### {task} ({'HV' if g['metric'].iloc[0] == 'hv' else 'normalized score'})", "", _table(view)]
+        metric = g["metric"].iloc[0]
+        parts += ["", f"### {task} ({by_metric(metric).label if isinstance(metric, str) else 'no finished trial'})", "", _table(view)]
     parts += ["", "## Mean rank over tasks", "", _table(_with_wins(per_task, mean_rank))]
     parts += ["", "## Statistical comparison", ""]
-    for title, metric, suffix in (("All tasks", None, ""), ("MOO tasks (HV)", "hv", "_moo"),
-                                  ("SOO tasks (normalized score)", "score_100th", "_soo")):
+    by_kind = [(f"{h.kind.upper()} tasks ({h.label})", h.metric, f"_{h.kind}") for h in HEADLINES.values()]
+    for title, metric, suffix in [("All tasks", None, ""), *by_kind]:
         group = per_task[per_task["method"] != DBEST]
         if metric is not None:
             group = group[group["metric"] == metric]

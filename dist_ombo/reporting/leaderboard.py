@@ -1,0 +1,126 @@
+"""Leaderboard from a results table (``dist-ombo report DIR``).
+
+Headline score per task: the task kind's metric in ``headline.HEADLINES`` (hypervolume for MOO,
+Off-MOO-Bench protocol; the normalized 100th percentile score for SOO, Design-Bench); higher is
+better for both. Per task: mean ± std (ddof 0)
+over seeds, rank of each method by score / D(best) (1 = best, ties averaged) with D(best) ranked
+beside the methods as the papers do, and whether the method beats D(best). D(best) differs between
+seeds (each seed builds its own dataset), so a method's ratio and verdict use D(best) of the seeds
+it ran on. Across tasks: mean rank. A method whose every trial on a task failed is listed there
+too (no score, its failures counted), so a report never hides a method.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from dist_ombo.reporting.headline import HEADLINES, by_metric
+
+DBEST = "D(best)"
+
+
+def headline_columns(frame: pd.DataFrame) -> pd.DataFrame:
+    """Add ``metric``, ``score`` and ``score_dbest`` columns: each row's headline metric (the first
+    kind in ``HEADLINES`` whose metric the row holds) and its D(best)."""
+    frame = frame.copy()
+    frame["metric"] = None
+    frame["score"] = np.nan
+    dbest = pd.Series(np.nan, index=frame.index)
+    for h in HEADLINES.values():
+        if h.metric not in frame:
+            continue
+        rows = frame["metric"].isna() & frame[h.metric].notna()
+        frame.loc[rows, "metric"] = h.metric
+        frame.loc[rows, "score"] = frame.loc[rows, h.metric]
+        if h.dbest in frame:
+            dbest[rows] = frame.loc[rows, h.dbest]
+    frame["score_dbest"] = dbest
+    return frame
+
+
+def leaderboard(results: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """``(per_task, mean_rank)`` tables from a results table; failed trials are counted, not scored."""
+    ok = headline_columns(results[results["status"] == "ok"])
+    failed = results[results["status"] != "ok"].groupby(["task", "method"]).size()
+    methods = results.groupby("task", sort=False)["method"].unique()
+    rows: list[dict[str, Any]] = []
+    for task, group in ok.groupby("task", sort=False):
+        metric = group["metric"].iloc[0]
+        dbest = group.groupby("seed")["score_dbest"].first()
+        rows.append({"task": task, "method": DBEST, "metric": metric, "mean": dbest.mean(), "std": dbest.std(ddof=0),
+                     "n": len(dbest), "failed": 0, "dbest": dbest.mean(), "beats_dbest": "",
+                     "seeds_beating": ""})
+        for method, g in group.groupby("method", sort=False):
+            wins = int((g["score"] > g["score_dbest"]).sum())
+            mean = g["score"].mean()
+            own_dbest = g["score_dbest"].mean()  # D(best) of the seeds this method ran on
+            rows.append({
+                "task": task, "method": method, "metric": metric, "mean": mean, "std": g["score"].std(ddof=0),
+                "n": len(g), "failed": int(failed.get((task, method), 0)), "dbest": own_dbest,
+                "beats_dbest": "yes" if mean > own_dbest else "no", "seeds_beating": f"{wins}/{len(g)}",
+            })
+        for method in methods[task]:
+            if method not in set(group["method"]):  # every trial failed: listed, not scored
+                rows.append({"task": task, "method": method, "metric": metric, "mean": np.nan, "std": np.nan,
+                             "n": 0, "failed": int(failed.get((task, method), 0)), "dbest": dbest.mean(),
+                             "beats_dbest": "no", "seeds_beating": "0/0"})
+    for task in methods.index:
+        if task not in set(ok["task"]):  # no trial of the task finished
+            for method in methods[task]:
+                rows.append({"task": task, "method": method, "metric": None, "mean": np.nan, "std": np.nan, "n": 0,
+                             "failed": int(failed.get((task, method), 0)), "dbest": np.nan, "beats_dbest": "no",
+                             "seeds_beating": "0/0"})
+    per_task = pd.DataFrame(rows)
+    if per_task.empty:
+        return per_task, pd.DataFrame(columns=["method", "mean_rank", "tasks"])
+    per_task["ratio_to_dbest"] = per_task["mean"] / per_task["dbest"]
+    # Ranked by the ratio: the same order as the mean score when every method ran on every seed,
+    # and a fair one when some did not (seeds differ in D(best), so raw means would not compare).
+    per_task["rank"] = per_task.groupby("task")["ratio_to_dbest"].rank(ascending=False, method="average")
+    mean_rank = (  # methods without a score on any task have no mean rank
+        per_task.groupby("method")["rank"].agg(["mean", "count"]).rename(columns={"mean": "mean_rank", "count": "tasks"})
+        .reset_index().sort_values("mean_rank", kind="stable")
+    )
+    return per_task, mean_rank
+
+
+def format_leaderboard(per_task: pd.DataFrame, mean_rank: pd.DataFrame) -> str:
+    """Plain-text leaderboard for the terminal and for docs."""
+    if per_task.empty:
+        return "no finished trials yet"
+    lines: list[str] = []
+    for task, g in per_task.groupby("task", sort=False):
+        metric = g["metric"].iloc[0]
+        label = by_metric(metric).label if isinstance(metric, str) else "no finished trial"
+        lines.append(f"\n{task}  [{label}; higher is better]")
+        lines.append(f"  {'rank':>4}  {'method':<22} {'mean ± std':>20}  {'x D(best)':>9}  {'beats':>5}  {'seeds':>5}  failed")
+        for _, r in g.sort_values("rank", na_position="last").iterrows():
+            if r["n"] == 0:
+                lines.append(f"  {'-':>4}  {r['method']:<22} {'every trial failed':>20}  {'':>9}  {'':>5}  "
+                             f"{'':>5}  {r['failed']}")
+                continue
+            lines.append(
+                f"  {r['rank']:>4.1f}  {r['method']:<22} {r['mean']:>10.4f} ± {r['std']:<7.4f}  "
+                f"{r['ratio_to_dbest']:>9.3f}  {r['beats_dbest']:>5}  {r['seeds_beating']:>5}  {r['failed']}"
+            )
+    lines.append("\nmean rank over tasks (lower is better)")
+    for _, r in mean_rank.iterrows():
+        rank = f"{r['mean_rank']:6.2f}" if r["tasks"] else "     -"
+        lines.append(f"  {r['method']:<22} {rank}  ({int(r['tasks'])} tasks{'' if r['tasks'] else ': no finished trial'})")
+    return "\n".join(lines)
+
+
+def sweep_summary(table: pd.DataFrame, out_dir: str | Path) -> str:
+    """What a finished (or interrupted) sweep prints: counts, failures with their last error line,
+    and the leaderboard."""
+    n_ok = int((table["status"] == "ok").sum())
+    lines = [f"\n{n_ok}/{len(table)} trials finished; results: {out_dir}/results.parquet"]
+    for _, row in table[table["status"] != "ok"].iterrows():
+        reason = str(row["error"] or "no result").strip().splitlines()[-1]
+        lines.append(f"FAILED {row['trial_id']} ({row['status']}): {reason}")
+    lines.append(format_leaderboard(*leaderboard(table)))
+    return "\n".join(lines)
