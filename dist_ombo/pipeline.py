@@ -20,6 +20,7 @@ from dist_ombo.config import config_from_dict
 from dist_ombo.errors import ConfigError
 from dist_ombo.problem import OfflineProblem
 from dist_ombo.progress import progress_bar
+from dist_ombo.seeding import spawn_seeds
 from dist_ombo.specs import MethodSpec, SearchContext
 
 
@@ -79,7 +80,7 @@ def resolve_configs(spec: MethodSpec, budget: str, model: Mapping[str, Any] | No
 
 def split_seeds(seed: int) -> tuple[int, int, int]:
     """One root seed -> the training, generator and search seeds (``SeedSequence.spawn``)."""
-    train, gen, search = (int(s.generate_state(1)[0]) for s in np.random.SeedSequence(int(seed)).spawn(3))
+    train, gen, search = spawn_seeds(seed, 3)
     return train, gen, search
 
 

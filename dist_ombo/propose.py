@@ -41,8 +41,9 @@ from dist_ombo.userdata.output import (
     write_all,
 )
 from dist_ombo.userdata.prepare import UserData, prepare
-from dist_ombo.userdata.space import DesignSpace
+from dist_ombo.userdata.space import UserDesignSpace
 from dist_ombo.userdata.table import read_table, table_from_frame
+from dist_ombo.validation import is_int
 
 #: The default method by number of objectives.
 DEFAULT_METHODS = {"moo": "ensemble-nsga2", "soo": "ensemble-ga"}
@@ -78,7 +79,7 @@ class _SnappedSurrogate:
     point of the relaxed box. Other attributes (``predict_torch``, ``encode``, ...) are the
     model's own, so differentiable searches work on the relaxation and are snapped afterwards."""
 
-    def __init__(self, model: Any, space: DesignSpace) -> None:
+    def __init__(self, model: Any, space: UserDesignSpace) -> None:
         self._model, self._space = model, space
 
     def predict(self, Z: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -125,9 +126,9 @@ def propose(
     the column and row, and writes nothing.
     """
     t0 = time.perf_counter()
-    if not _is_int(n) or n < 1:
+    if not is_int(n) or n < 1:
         raise ConfigError(f"n must be a positive integer (the number of proposals), got {n!r}")
-    if not _is_int(seed) or seed < 0:
+    if not is_int(seed) or seed < 0:
         raise ConfigError(f"seed must be a non-negative integer, got {seed!r}")
     table = read_table(data) if isinstance(data, (str, Path)) else table_from_frame(data)
     out_path = check_output_path(out, table.path) if out is not None else None
@@ -232,7 +233,7 @@ def _output_columns(ud: UserData) -> dict[str, list[str]]:
     return cols
 
 
-def _new_designs(space: DesignSpace, Z: np.ndarray, X_data: np.ndarray) -> tuple[np.ndarray, int]:
+def _new_designs(space: UserDesignSpace, Z: np.ndarray, X_data: np.ndarray) -> tuple[np.ndarray, int]:
     """Snap the search's points, keep the first of each distinct design and drop the designs that
     were measured already; returns them (search order kept) and how many distinct designs there were."""
     Z = space.snap(Z.reshape(-1, space.dim))
@@ -341,7 +342,3 @@ def format_summary(info: dict[str, Any]) -> str:
     if info.get("files"):
         lines.append("wrote " + " and ".join(info["files"]))
     return "\n".join(lines)
-
-
-def _is_int(v: Any) -> bool:
-    return isinstance(v, (int, np.integer)) and not isinstance(v, bool)

@@ -17,12 +17,12 @@ import os
 import warnings
 from typing import Any
 
-import numpy as np
 import ray
 
 from dist_ombo.errors import DistOmboError
 from dist_ombo.catalog import get_scheme
 from dist_ombo.pipeline import TrainJob
+from dist_ombo.seeding import spawn_seeds
 
 #: Seconds to wait for one training actor before giving up (a dead or hung actor must not hang a sweep).
 TRAIN_TIMEOUT_S = float(os.environ.get("DIST_OMBO_TRAIN_TIMEOUT_S", 6 * 3600))
@@ -93,7 +93,7 @@ def group_seeds(seed: int, n_groups: int) -> list[int]:
     """One seed per member group; a single group keeps the trial's seed (so local == Ray)."""
     if n_groups == 1:
         return [int(seed)]
-    return [int(s.generate_state(1)[0]) for s in np.random.SeedSequence(seed).spawn(n_groups)]
+    return spawn_seeds(seed, n_groups)
 
 
 def _split(job: TrainJob, train_actors: int) -> list[TrainJob]:

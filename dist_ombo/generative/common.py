@@ -24,7 +24,8 @@ from pymoo.util.nds.non_dominated_sorting import NonDominatedSorting
 from pymoo.util.ref_dirs import get_reference_directions
 from torch import nn
 
-from dist_ombo.errors import ConfigError, DataError
+from dist_ombo.errors import DataError
+from dist_ombo.validation import is_int, is_real, require
 from dist_ombo.models.normalize import MinMaxNormalizer, OneHotEncoder
 
 Progress = Callable[[int, int, float, float], None]
@@ -32,19 +33,6 @@ STATE_FORMAT = 1
 
 
 # ---------------------------------------------------------------------- config checks
-def is_int(v: Any) -> bool:
-    return isinstance(v, (int, np.integer)) and not isinstance(v, bool)
-
-
-def is_real(v: Any) -> bool:
-    return isinstance(v, (int, float, np.integer, np.floating)) and not isinstance(v, bool)
-
-
-def require(ok: bool, owner: str, name: str, what: str) -> None:
-    if not ok:
-        raise ConfigError(f"{owner}.{name} must be {what}")
-
-
 def check_training_fields(cfg: Any) -> None:
     """Validate the fields every generator config has (hidden, epochs, max_steps, batch_size, lr,
     device); ``hidden`` given as a list (YAML) becomes a tuple."""
@@ -64,14 +52,6 @@ def check_training_fields(cfg: Any) -> None:
 
 
 # ---------------------------------------------------------------------- randomness
-def torch_generators(seed: int, n: int) -> list[torch.Generator]:
-    """``n`` independent CPU generators split from one seed (``SeedSequence.spawn``); never the
-    global RNG. Random numbers are drawn on the CPU and moved, so CPU and CUDA runs of the same
-    seed see the same noise."""
-    children = np.random.SeedSequence(int(seed)).spawn(n)
-    return [torch.Generator().manual_seed(int(c.generate_state(1, np.uint64)[0] >> 1)) for c in children]
-
-
 def randn(shape: tuple[int, ...], generator: torch.Generator, device: torch.device | str = "cpu") -> torch.Tensor:
     return torch.randn(shape, generator=generator).to(device)
 

@@ -40,17 +40,16 @@ from dist_ombo.generative.common import (
     check_training_fields,
     ddom_weights,
     goodness,
-    is_real,
     load_arrays,
     mlp,
     module_arrays,
     rand,
     randn,
-    require,
-    torch_generators,
     train_minibatches,
 )
 from dist_ombo.models.normalize import MinMaxNormalizer
+from dist_ombo.seeding import torch_generators
+from dist_ombo.validation import is_real, require
 
 _T_MIN = 1e-3  # smallest diffusion time trained on and integrated to
 

@@ -53,9 +53,9 @@ from dist_ombo.generative.common import (
     module_arrays,
     rand,
     randn,
-    torch_generators,
     train_minibatches,
 )
+from dist_ombo.seeding import torch_generators
 
 #: ``score_fn(z) -> (n, m)`` scores (larger is better) of standardized features, differentiable.
 ScoreFn = Callable[[torch.Tensor], torch.Tensor]

@@ -22,8 +22,10 @@ import numpy as np
 import torch
 
 from dist_ombo.errors import ConfigError
-from dist_ombo.generative.common import is_int, is_real, require, simplex_weights, torch_generators
+from dist_ombo.generative.common import simplex_weights
 from dist_ombo.metrics import rank_by_nds
+from dist_ombo.seeding import torch_generators
+from dist_ombo.validation import is_int, is_real, require
 
 ALGORITHMS = ("auto", "nsga2", "nsga3", "moead", "smsemoa", "ga")
 

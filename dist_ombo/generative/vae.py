@@ -50,17 +50,15 @@ from dist_ombo.generative.common import (
     check_training_fields,
     ddom_weights,
     goodness,
-    is_int,
-    is_real,
     load_arrays,
     mlp,
     module_arrays,
     randn,
-    require,
-    torch_generators,
     train_minibatches,
 )
 from dist_ombo.models.normalize import MinMaxNormalizer
+from dist_ombo.seeding import torch_generators
+from dist_ombo.validation import is_int, is_real, require
 
 REWEIGHT = ("ddom", "none")
 _LOG_STD_RANGE = (math.log(1e-3), math.log(1.0))  # decoder std of a box feature in [0.001, 1]

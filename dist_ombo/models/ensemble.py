@@ -21,6 +21,8 @@ from dist_ombo.config import config_from_dict
 from dist_ombo.errors import ConfigError, DataError
 from dist_ombo.models.batched_mlp import BatchedMLP
 from dist_ombo.models.normalize import MinMaxNormalizer, OneHotEncoder
+from dist_ombo.seeding import torch_generators
+from dist_ombo.validation import is_int, is_real, require
 
 HEADS = ("multiple", "multihead")
 Progress = Callable[[int, int, float, float], None]
@@ -58,18 +60,20 @@ class EnsembleConfig:
         if isinstance(hidden, list):
             hidden = tuple(hidden)
             object.__setattr__(self, "hidden", hidden)
-        if not isinstance(hidden, tuple) or not all(_is_int(h) and h >= 1 for h in hidden):
+        if not isinstance(hidden, tuple) or not all(is_int(h) and h >= 1 for h in hidden):
             raise ConfigError(f"hidden must be a tuple of positive ints, got {hidden!r}")
         for name in ("n_members", "epochs", "batch_size"):
-            _require(_is_int(getattr(self, name)) and getattr(self, name) >= 1, name, "a positive int")
-        _require(self.max_steps is None or (_is_int(self.max_steps) and self.max_steps >= 1),
-                 "max_steps", "None or a positive int")
-        _require(self.head in HEADS, "head", f"one of {', '.join(HEADS)}")
-        _require(_is_real(self.lr) and self.lr > 0, "lr", "a positive number")
-        _require(_is_real(self.lr_decay) and 0 < self.lr_decay <= 1, "lr_decay", "in (0, 1]")
-        _require(_is_real(self.weight_decay) and self.weight_decay >= 0, "weight_decay", ">= 0")
-        _require(_is_real(self.val_fraction) and 0 <= self.val_fraction < 1, "val_fraction", "in [0, 1)")
-        _require(isinstance(self.device, str) and bool(self.device), "device", "a device string")
+            require(is_int(getattr(self, name)) and getattr(self, name) >= 1, "EnsembleConfig", name,
+                    "a positive int")
+        require(self.max_steps is None or (is_int(self.max_steps) and self.max_steps >= 1), "EnsembleConfig",
+                "max_steps", "None or a positive int")
+        require(self.head in HEADS, "EnsembleConfig", "head", f"one of {', '.join(HEADS)}")
+        require(is_real(self.lr) and self.lr > 0, "EnsembleConfig", "lr", "a positive number")
+        require(is_real(self.lr_decay) and 0 < self.lr_decay <= 1, "EnsembleConfig", "lr_decay", "in (0, 1]")
+        require(is_real(self.weight_decay) and self.weight_decay >= 0, "EnsembleConfig", "weight_decay", ">= 0")
+        require(is_real(self.val_fraction) and 0 <= self.val_fraction < 1, "EnsembleConfig", "val_fraction",
+                "in [0, 1)")
+        require(isinstance(self.device, str) and bool(self.device), "EnsembleConfig", "device", "a device string")
 
     @classmethod
     def from_dict(cls, d: Mapping[str, Any]) -> EnsembleConfig:
@@ -80,25 +84,6 @@ class EnsembleConfig:
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
-
-
-def _is_int(v: Any) -> bool:
-    return isinstance(v, (int, np.integer)) and not isinstance(v, bool)
-
-
-def _is_real(v: Any) -> bool:
-    return isinstance(v, (int, float, np.integer, np.floating)) and not isinstance(v, bool)
-
-
-def _require(ok: bool, name: str, what: str) -> None:
-    if not ok:
-        raise ConfigError(f"EnsembleConfig.{name} must be {what}")
-
-
-def _generators(seed: int, n: int) -> list[torch.Generator]:
-    """Independent CPU generators split from one seed (``SeedSequence.spawn``); never global state."""
-    children = np.random.SeedSequence(seed).spawn(n)
-    return [torch.Generator().manual_seed(int(c.generate_state(1, np.uint64)[0] >> 1)) for c in children]
 
 
 class EnsembleSurrogate:
@@ -154,7 +139,7 @@ class EnsembleSurrogate:
         self.y_normalizer = MinMaxNormalizer.fit(Y)
         self.n_obj = m
 
-        g_init, g_split, g_batch = _generators(seed, 3)
+        g_init, g_split, g_batch = torch_generators(seed, 3)
         device = torch.device(cfg.device)
         feats = self._features(X)
         targets = torch.as_tensor(self.y_normalizer.transform(Y), dtype=torch.float32, device=device)

@@ -51,7 +51,7 @@ from dist_ombo.models.batched_mlp import BatchedMLP
 from dist_ombo.refdirs import das_dennis
 
 if TYPE_CHECKING:
-    from dist_ombo.models.robust.base import DesignSpace
+    from dist_ombo.models.relaxed_space import RelaxedDesignSpace
 
 _LOG_STD = (-5.0, 2.0)
 _MIN_FRACTION = 1e-3  # step sizes are a_max * (1e-3 + (1 - 1e-3) * u), u in (0, 1): always > 0
@@ -205,7 +205,7 @@ def scalarized_targets(Y: np.ndarray, weights: np.ndarray) -> np.ndarray:
     return Yn @ weights.T
 
 
-def surrogate_value_and_grad(surrogate, space: DesignSpace, z: torch.Tensor, w: torch.Tensor,
+def surrogate_value_and_grad(surrogate, space: RelaxedDesignSpace, z: torch.Tensor, w: torch.Tensor,
                              chunk: int = 4096) -> tuple[torch.Tensor, torch.Tensor]:
     """``f_w(z) = w . mean prediction`` (normalized y) and its gradient, per row; ``w`` ``(m,)`` or
     ``(n, m)``."""
@@ -231,7 +231,7 @@ class Transitions:
     a_max: float
 
 
-def synthesize(surrogate, space: DesignSpace, X: np.ndarray, S: np.ndarray, weights: np.ndarray,
+def synthesize(surrogate, space: RelaxedDesignSpace, X: np.ndarray, S: np.ndarray, weights: np.ndarray,
                config: PGSConfig, rng: np.random.Generator) -> Transitions:
     """Transitions of trajectories through the top ``percentile`` pool of each weight vector (see
     module docstring); states carry the weight vector when there are several objectives."""
@@ -272,9 +272,9 @@ def synthesize(surrogate, space: DesignSpace, X: np.ndarray, S: np.ndarray, weig
 
 def _design_space(surrogate, n_categories):
     # imported here: dist_ombo.models.robust registers this module's searcher at import time
-    from dist_ombo.models.robust.base import DesignSpace
+    from dist_ombo.models.relaxed_space import RelaxedDesignSpace
 
-    return DesignSpace.of(surrogate, n_categories)
+    return RelaxedDesignSpace.of(surrogate, n_categories)
 
 
 def pgs_search(

@@ -8,8 +8,8 @@ points back to valid designs; ``output`` writes all result files or none. The wo
 """
 
 from dist_ombo.userdata.prepare import MIN_ROWS, UserData, prepare
-from dist_ombo.userdata.space import DesignSpace, InputColumn
+from dist_ombo.userdata.space import UserDesignSpace, InputColumn
 from dist_ombo.userdata.table import Table, read_table, table_from_frame
 
-__all__ = ["MIN_ROWS", "DesignSpace", "InputColumn", "Table", "UserData", "prepare", "read_table",
+__all__ = ["MIN_ROWS", "UserDesignSpace", "InputColumn", "Table", "UserData", "prepare", "read_table",
            "table_from_frame"]

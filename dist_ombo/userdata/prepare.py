@@ -22,7 +22,7 @@ import numpy as np
 import pandas as pd
 
 from dist_ombo.errors import DataError
-from dist_ombo.userdata.space import DesignSpace, InputColumn
+from dist_ombo.userdata.space import UserDesignSpace, InputColumn
 from dist_ombo.userdata.spec import (
     parse_bounds,
     parse_inputs,
@@ -31,6 +31,7 @@ from dist_ombo.userdata.spec import (
     unknown_column,
 )
 from dist_ombo.userdata.table import Table
+from dist_ombo.validation import is_real
 
 #: Fewer usable rows than this cannot train an ensemble with a validation split sensibly.
 MIN_ROWS = 10
@@ -47,7 +48,7 @@ class UserData:
     **minimized** (``max`` columns negated); ``designs`` / ``measured`` are the kept rows in the
     user's columns and sense."""
 
-    space: DesignSpace
+    space: UserDesignSpace
     objectives: dict[str, str]  # column -> "min" | "max", in the user's order
     designs: pd.DataFrame
     measured: pd.DataFrame
@@ -101,7 +102,7 @@ def prepare(
     ``drop_missing``: drop rows with an empty, NA or non-finite objective or input cell (reported)
     instead of failing.
     """
-    if not _is_real(margin) or not math.isfinite(margin) or margin < 0:
+    if not is_real(margin) or not math.isfinite(margin) or margin < 0:
         raise DataError(f"margin must be a finite number >= 0 (a fraction of each column's range), got {margin!r}")
     columns = table.columns
     src = table.source
@@ -196,7 +197,7 @@ def prepare(
         designs[name] = pd.Series(x.astype(np.int64) if kind == "integer" else x)
         space_columns.append(InputColumn(name, kind, lo, hi))
 
-    space = DesignSpace(tuple(space_columns))
+    space = UserDesignSpace(tuple(space_columns))
     designs_frame = pd.DataFrame(designs)
     signs = np.array([1.0 if s == "min" else -1.0 for s in objectives.values()])
     return UserData(
@@ -318,10 +319,6 @@ def _parse(series: pd.Series) -> _Parsed:
 
 def _category_order(v: Any) -> tuple[int, float, str]:
     """Numbers first, by value; then everything else by its text."""
-    if _is_real(v):
+    if is_real(v):
         return (0, float(v), "")
     return (1, 0.0, str(v))
-
-
-def _is_real(v: Any) -> bool:
-    return isinstance(v, (int, float, np.integer, np.floating)) and not isinstance(v, bool)

@@ -70,7 +70,7 @@ class InputColumn:
 
 
 @dataclass(frozen=True)
-class DesignSpace:
+class UserDesignSpace:
     """The input columns in order, and the unit-box encoding of designs (see the module doc)."""
 
     columns: tuple[InputColumn, ...]

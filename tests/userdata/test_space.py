@@ -7,9 +7,9 @@ import pandas as pd
 import pytest
 
 from dist_ombo.errors import DataError
-from dist_ombo.userdata.space import DesignSpace, InputColumn
+from dist_ombo.userdata.space import UserDesignSpace, InputColumn
 
-SPACE = DesignSpace((
+SPACE = UserDesignSpace((
     InputColumn("x", "float", -1.0, 3.0),
     InputColumn("k", "integer", 2.0, 7.0),
     InputColumn("c", "categorical", categories=("a", "b", "c")),

@@ -1,5 +1,5 @@
-"""What the robust training schemes share: a config base, data preparation, the batched training
-loop, the relaxed design space of gradient-based inner loops, and two small optimizer helpers.
+"""What the robust training schemes share: a config base and data preparation (the training loop
+and optimizers are in ``training``, the relaxed design space in ``dist_ombo.models.relaxed_space``).
 
 Every scheme here produces an ``EnsembleSurrogate`` (or a subclass), so search, state shipping and
 prediction are the ensemble's; only the training differs. Nets use the ensemble's layouts:
@@ -10,7 +10,7 @@ objectives are **minimized**; where a paper states its mechanism in the maximize
 
 Design-Bench methods (COMs, RoMA, ICT, Tri-mentoring) state step sizes and noise in units of
 z-scored designs; our designs live in the ``[0, 1]`` box (continuous) or as logits (discrete), so
-those quantities are multiplied by ``DesignSpace.scale`` (the designs' mean per-dimension standard
+those quantities are multiplied by ``RelaxedDesignSpace.scale`` (the designs' mean per-dimension standard
 deviation), which reproduces the reference's step in our units.
 """
 
@@ -18,23 +18,20 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Any, Callable, Sequence
+from typing import Any, Sequence
 
 import numpy as np
 import torch
-from torch.nn import functional as F
 
 from dist_ombo.errors import ConfigError, DataError
 from dist_ombo.metrics import rank_by_nds
 from dist_ombo.models.batched_mlp import BatchedMLP
-from dist_ombo.models.ensemble import EnsembleConfig, EnsembleSurrogate, _check_data, _generators
+from dist_ombo.models.ensemble import EnsembleConfig, EnsembleSurrogate, _check_data
 from dist_ombo.models.normalize import MinMaxNormalizer, OneHotEncoder
+from dist_ombo.models.relaxed_space import RelaxedDesignSpace
+from dist_ombo.seeding import torch_generators
+from dist_ombo.validation import is_int, is_real, require_field
 
-Progress = Callable[[int, int, float, float], None]
-#: ``step(idx) -> (mse, extras)``: one optimizer step on the minibatch ``idx`` ``(n_nets, B)``;
-#: ``mse`` is the sum over nets and outputs of the batch-mean squared error (for the history).
-StepFn = Callable[[torch.Tensor], "tuple[torch.Tensor, dict[str, torch.Tensor]]"]
-_FUSED_ADAM_DEVICES = ("cpu", "cuda")
 _MIN_ROWS = 16  # a data_fraction subset never has fewer rows than this (or all of them)
 
 
@@ -76,39 +73,14 @@ def check_config(cfg: Any) -> None:
     if not isinstance(hidden, tuple) or not all(is_int(h) and h >= 1 for h in hidden):
         raise ConfigError(f"{name}.hidden must be a tuple of positive ints, got {hidden!r}")
     for f in ("epochs", "batch_size") + (("n_members",) if hasattr(cfg, "n_members") else ()):
-        require(cfg, f, is_int(getattr(cfg, f)) and getattr(cfg, f) >= 1, "a positive int")
-    require(cfg, "max_steps", cfg.max_steps is None or (is_int(cfg.max_steps) and cfg.max_steps >= 1),
+        require_field(cfg, f, is_int(getattr(cfg, f)) and getattr(cfg, f) >= 1, "a positive int")
+    require_field(cfg, "max_steps", cfg.max_steps is None or (is_int(cfg.max_steps) and cfg.max_steps >= 1),
             "None or a positive int")
-    require(cfg, "lr", is_real(cfg.lr) and cfg.lr > 0, "a positive number")
-    require(cfg, "lr_decay", is_real(cfg.lr_decay) and 0 < cfg.lr_decay <= 1, "in (0, 1]")
-    require(cfg, "val_fraction", is_real(cfg.val_fraction) and 0 <= cfg.val_fraction < 1, "in [0, 1)")
-    require(cfg, "data_fraction", is_real(cfg.data_fraction) and 0 < cfg.data_fraction <= 1, "in (0, 1]")
-    require(cfg, "device", isinstance(cfg.device, str) and bool(cfg.device), "a device string")
-
-
-def is_int(v: Any) -> bool:
-    return isinstance(v, (int, np.integer)) and not isinstance(v, bool)
-
-
-def is_real(v: Any) -> bool:
-    return isinstance(v, (int, float, np.integer, np.floating)) and not isinstance(v, bool)
-
-
-def require(cfg: Any, name: str, ok: bool, what: str) -> None:
-    if not ok:
-        raise ConfigError(f"{type(cfg).__name__}.{name} must be {what}, got {getattr(cfg, name)!r}")
-
-
-def require_positive(cfg: Any, *names: str, allow_zero: bool = False) -> None:
-    for name in names:
-        v = getattr(cfg, name)
-        ok = is_real(v) and (v >= 0 if allow_zero else v > 0)
-        require(cfg, name, ok, ">= 0" if allow_zero else "> 0")
-
-
-def require_count(cfg: Any, *names: str) -> None:
-    for name in names:
-        require(cfg, name, is_int(getattr(cfg, name)) and getattr(cfg, name) >= 1, "a positive int")
+    require_field(cfg, "lr", is_real(cfg.lr) and cfg.lr > 0, "a positive number")
+    require_field(cfg, "lr_decay", is_real(cfg.lr_decay) and 0 < cfg.lr_decay <= 1, "in (0, 1]")
+    require_field(cfg, "val_fraction", is_real(cfg.val_fraction) and 0 <= cfg.val_fraction < 1, "in [0, 1)")
+    require_field(cfg, "data_fraction", is_real(cfg.data_fraction) and 0 < cfg.data_fraction <= 1, "in (0, 1]")
+    require_field(cfg, "device", isinstance(cfg.device, str) and bool(cfg.device), "a device string")
 
 
 def ensemble_config(cfg: Any, head: str, n_members: int) -> EnsembleConfig:
@@ -133,82 +105,6 @@ def select_top(Y: np.ndarray, fraction: float) -> np.ndarray:
     return np.sort(rank_by_nds(Y, k))
 
 
-class DesignSpace:
-    """Where gradient-based inner loops move designs (COMs particles, IOM's search distribution,
-    ICT / Tri-mentoring candidates, RoMA and PGS search).
-
-    Continuous designs: ``z`` is the ``[0, 1]``-normalized design and the net's input; ``project_``
-    clamps it to the box. Discrete designs: ``z`` holds logits ``(..., L * v)`` built as in
-    Design-Bench (one-hot mixed with the uniform distribution at weight ``uniform_mix``, logged,
-    class 0 subtracted); the net sees ``softmax(z)`` per position; decoding is by argmax.
-    """
-
-    def __init__(self, n_features: int, n_categories: int | None = None, uniform_mix: float = 0.6) -> None:
-        self.n_features = int(n_features)
-        self.n_categories = None if n_categories is None else int(n_categories)
-        self.uniform_mix = float(uniform_mix)
-        if self.n_categories is not None and self.n_features % self.n_categories:
-            raise DataError(f"{n_features} one-hot features do not split into categories of {n_categories}")
-
-    @property
-    def discrete(self) -> bool:
-        return self.n_categories is not None
-
-    def to_z(self, feats: torch.Tensor) -> torch.Tensor:
-        """Net features (normalized designs or one-hot) ``(..., F)`` -> search variables."""
-        if not self.discrete:
-            return feats.clone()
-        v = self.n_categories
-        f = feats.reshape(*feats.shape[:-1], -1, v)
-        logits = torch.log((1 - self.uniform_mix) * f + self.uniform_mix / v)
-        return (logits - logits[..., :1]).reshape(feats.shape)
-
-    def features(self, z: torch.Tensor) -> torch.Tensor:
-        """Search variables -> net input (differentiable)."""
-        if not self.discrete:
-            return z
-        v = self.n_categories
-        return torch.softmax(z.reshape(*z.shape[:-1], -1, v), dim=-1).reshape(z.shape)
-
-    def project_(self, z: torch.Tensor) -> torch.Tensor:
-        """In place: keep continuous designs inside the box (logits are unconstrained)."""
-        if not self.discrete:
-            with torch.no_grad():
-                z.clamp_(0.0, 1.0)
-        return z
-
-    @staticmethod
-    def scale(z: torch.Tensor) -> float:
-        """Mean per-dimension standard deviation of designs ``(n, F)`` in search variables: the
-        unit in which Design-Bench (z-scored designs) states step sizes and noise."""
-        if len(z) < 2:
-            return 1.0
-        s = float(z.std(dim=0).mean())
-        return s if s > 1e-8 else 1.0
-
-    # -- the search side: a trained surrogate's encoding of designs
-
-    @classmethod
-    def of(cls, surrogate: Any, n_categories: int | None) -> DesignSpace:
-        if n_categories is None:
-            return cls(surrogate.x_normalizer.dim)
-        return cls(surrogate.encoder.n_features, n_categories)
-
-    def encode(self, surrogate: Any, X: np.ndarray) -> torch.Tensor:
-        """Designs -> search variables ``(n, F)`` (float32, on the surrogate's device)."""
-        feats = surrogate.encode(np.asarray(X))
-        return self.to_z(feats.reshape(len(X), -1))
-
-    def decode(self, surrogate: Any, z: torch.Tensor, lower: np.ndarray, upper: np.ndarray) -> np.ndarray:
-        """Search variables -> designs in bounds (continuous) or integer tokens (discrete)."""
-        z = z.detach().cpu()
-        if not self.discrete:
-            X = surrogate.x_normalizer.inverse(z.double().numpy())
-            return np.clip(X, lower, upper)
-        v = self.n_categories
-        return z.reshape(len(z), -1, v).argmax(dim=-1).numpy().astype(np.int64)
-
-
 @dataclass
 class Prepared:
     """A scheme's starting point: the surrogate shell (normalizers set, net not yet), the data split
@@ -219,7 +115,7 @@ class Prepared:
     t_tr: torch.Tensor
     x_val: torch.Tensor
     t_val: torch.Tensor
-    space: DesignSpace
+    space: RelaxedDesignSpace
     n_obj: int
     n_members: int
     head: str
@@ -321,14 +217,14 @@ def prepare(
     model.y_normalizer = MinMaxNormalizer.fit(Y)
     model.n_obj = Y.shape[1]
 
-    g_init, g_split, g_batch, *extra = _generators(seed, 3 + extra_generators)
+    g_init, g_split, g_batch, *extra = torch_generators(seed, 3 + extra_generators)
     device = torch.device(cfg.device)
     feats = model._features(X)
     targets = torch.as_tensor(model.y_normalizer.transform(Y), dtype=torch.float32, device=device)
     n = len(X)
     perm = torch.randperm(n, generator=g_split).to(device)
     n_val = min(math.ceil(n * cfg.val_fraction), n - 1)
-    space = DesignSpace(feats.shape[1], n_categories)
+    space = RelaxedDesignSpace(feats.shape[1], n_categories)
     return Prepared(
         model=model, x_tr=feats[perm[n_val:]], t_tr=targets[perm[n_val:]], x_val=feats[perm[:n_val]],
         t_val=targets[perm[:n_val]], space=space, n_obj=Y.shape[1], n_members=n_members, head=head,
@@ -337,138 +233,3 @@ def prepare(
 
 
 # ---------------------------------------------------------------------- training
-
-
-def adam(params, cfg: Any, lr: float | None = None, device: torch.device | None = None) -> torch.optim.Adam:
-    """Adam as the ensemble uses it (fused on CPU/CUDA)."""
-    params = list(params)
-    dev = device or params[0].device
-    return torch.optim.Adam(params, lr=cfg.lr if lr is None else lr, fused=dev.type in _FUSED_ADAM_DEVICES)
-
-
-def n_epochs_for(cfg: Any, steps_per_epoch: int) -> int:
-    if cfg.max_steps is None:
-        return cfg.epochs
-    return max(1, min(cfg.epochs, math.ceil(cfg.max_steps / steps_per_epoch)))
-
-
-def train_loop(
-    prep: Prepared,
-    cfg: Any,
-    net: torch.nn.Module,
-    opt: torch.optim.Optimizer,
-    step: StepFn,
-    progress: Progress | None,
-    sampler: Callable[[], torch.Tensor] | None = None,
-    steps_per_epoch: int | None = None,
-    validate: Callable[[], float] | None = None,
-    on_epoch_end: Callable[[], None] | None = None,
-) -> list[dict[str, float]]:
-    """Epochs of ``step`` calls, each net on its own minibatches (a per-net shuffle per epoch, as
-    if each had its own DataLoader), ``cfg.max_steps`` capping the steps across epochs and the
-    learning rate multiplied by ``cfg.lr_decay`` after every epoch.
-
-    ``sampler`` replaces the shuffled minibatches (``() -> idx (n_nets, B)``; then
-    ``steps_per_epoch`` says how many steps an epoch has). Returns the per-epoch history:
-    ``train_loss`` (MSE in normalized y units, averaged over nets and outputs), ``val_loss``
-    (``validate()``, default the validation MSE) and the epoch means of ``step``'s extras.
-    ``on_epoch_end()`` runs after each epoch (e.g. to decay a second optimizer).
-    """
-    n_train, n_nets = len(prep.x_tr), prep.n_nets
-    g_batch = prep.generators[1]
-    bs = min(cfg.batch_size, n_train)
-    if sampler is None:
-        steps_per_epoch = math.ceil(n_train / bs)
-    n_epochs = n_epochs_for(cfg, steps_per_epoch)
-    sched = torch.optim.lr_scheduler.ExponentialLR(opt, gamma=cfg.lr_decay)
-    history: list[dict[str, float]] = []
-    n_steps = 0
-    for epoch in range(n_epochs):
-        lr = opt.param_groups[0]["lr"]
-        if sampler is None:
-            order = torch.argsort(torch.rand(n_nets, n_train, generator=g_batch), dim=1).to(prep.device)
-            batches = (order[:, s:s + bs] for s in range(0, n_train, bs))
-        else:
-            batches = (sampler() for _ in range(steps_per_epoch))
-        total, count, sums = 0.0, 0, {}
-        for idx in batches:
-            if cfg.max_steps is not None and n_steps >= cfg.max_steps:
-                break
-            mse, extras = step(idx)
-            total += float(mse)
-            count += 1
-            for k, v in extras.items():
-                sums[k] = sums.get(k, 0.0) + float(v)
-            n_steps += 1
-        sched.step()
-        if on_epoch_end is not None:
-            on_epoch_end()
-        train_loss = total / (max(count, 1) * n_nets * prep.out_features)
-        val_loss = validate() if validate is not None else prep.val_mse(net)
-        entry = {"epoch": epoch + 1, "steps": n_steps, "lr": lr, "train_loss": train_loss, "val_loss": val_loss}
-        entry.update({k: v / max(count, 1) for k, v in sums.items()})
-        history.append(entry)
-        if progress is not None:
-            progress(epoch + 1, n_epochs, train_loss, val_loss)
-    return history
-
-
-def mse_terms(pred: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
-    """Per-net MSE summed over outputs: ``(n_nets, B, out)`` -> ``(n_nets,)``. Summing these over
-    nets gives each net the gradient of its own loss."""
-    return (pred - target).square().mean(dim=1).sum(dim=-1)
-
-
-def per_net_norm(t: torch.Tensor) -> torch.Tensor:
-    """L2 norm of each net's slice of a stacked tensor ``(n_nets, ...)`` -> ``(n_nets, 1, ...)``
-    broadcastable against it."""
-    return t.flatten(1).norm(dim=1).reshape(-1, *([1] * (t.dim() - 1)))
-
-
-def forward_with(weights: Sequence[torch.Tensor], biases: Sequence[torch.Tensor], x: torch.Tensor,
-                 negative_slope: float = 0.01) -> torch.Tensor:
-    """``BatchedMLP.forward`` with explicit (e.g. virtually updated) weights: ``x`` ``(n, in)`` or
-    ``(n_nets, n, in)`` -> ``(n_nets, n, out)``."""
-    if x.dim() == 2:
-        x = x.unsqueeze(0).expand(weights[0].shape[0], -1, -1)
-    last = len(weights) - 1
-    for k, (w, b) in enumerate(zip(weights, biases)):
-        x = torch.baddbmm(b, x, w)
-        if k < last:
-            x = F.leaky_relu(x, negative_slope)
-    return x
-
-
-class MaskedAdam:
-    """Adam over stacked per-net tensors that updates only the nets selected by a mask.
-
-    Co-teaching updates two of three models per round; one ``torch.optim.Adam`` over the stacked
-    weights would keep moving the third on its stale momentum. Each net keeps its own step count
-    and moments here, so a masked-out net is left exactly as it is.
-    """
-
-    def __init__(self, params: Sequence[torch.Tensor], lr: float, betas=(0.9, 0.999), eps: float = 1e-8,
-                 weight_decay: float = 0.0) -> None:
-        self.params = list(params)
-        self.lr, self.betas, self.eps, self.weight_decay = float(lr), betas, float(eps), float(weight_decay)
-        n_nets = self.params[0].shape[0]
-        self.steps = torch.zeros(n_nets, device=self.params[0].device)
-        self.m = [torch.zeros_like(p) for p in self.params]
-        self.v = [torch.zeros_like(p) for p in self.params]
-
-    @torch.no_grad()
-    def step(self, grads: Sequence[torch.Tensor], mask: torch.Tensor) -> None:
-        """``grads`` aligned with the params; ``mask`` ``(n_nets,)`` bool."""
-        b1, b2 = self.betas
-        self.steps += mask.float()
-        t = self.steps.clamp(min=1)
-        c1, c2 = 1 - b1**t, 1 - b2**t
-        for p, g, m, v in zip(self.params, grads, self.m, self.v):
-            shape = (-1,) + (1,) * (p.dim() - 1)
-            keep = mask.reshape(shape)
-            if self.weight_decay:
-                g = g + self.weight_decay * p
-            m.copy_(torch.where(keep, b1 * m + (1 - b1) * g, m))
-            v.copy_(torch.where(keep, b2 * v + (1 - b2) * g * g, v))
-            upd = self.lr * (m / c1.reshape(shape)) / ((v / c2.reshape(shape)).sqrt() + self.eps)
-            p.sub_(torch.where(keep, upd, torch.zeros_like(upd)))

@@ -28,10 +28,10 @@ from dataclasses import dataclass
 import torch
 
 from dist_ombo.models.ensemble import EnsembleSurrogate
-from dist_ombo.models.robust.base import (
-    DesignSpace, Progress, RobustConfig, adam, mse_terms, prepare, require_count, require_positive,
-    train_loop,
-)
+from dist_ombo.models.relaxed_space import RelaxedDesignSpace
+from dist_ombo.models.robust.base import RobustConfig, prepare
+from dist_ombo.models.robust.training import Progress, adam, mse_terms, train_loop
+from dist_ombo.validation import require_count, require_positive
 
 
 @dataclass(frozen=True)
@@ -54,7 +54,7 @@ class COMsConfig(RobustConfig):
         require_count(self, "particle_steps")
 
 
-def descend_particles(net: torch.nn.Module, space: DesignSpace, z0: torch.Tensor, steps: int,
+def descend_particles(net: torch.nn.Module, space: RelaxedDesignSpace, z0: torch.Tensor, steps: int,
                       step_size: float) -> torch.Tensor:
     """Plain gradient descent on each net's own prediction from ``z0`` ``(n_nets, B, F)``: the
     designs a minimizing search would move to (COMs' ``x_neg``); detached result."""

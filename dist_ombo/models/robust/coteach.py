@@ -48,10 +48,9 @@ from torch.nn import functional as F
 
 from dist_ombo.errors import ConfigError
 from dist_ombo.models.ensemble import EnsembleSurrogate
-from dist_ombo.models.robust.base import (
-    MaskedAdam, Prepared, Progress, RobustConfig, adam, forward_with, mse_terms, prepare, require_count,
-    require_positive, train_loop,
-)
+from dist_ombo.models.robust.base import Prepared, RobustConfig, prepare
+from dist_ombo.models.robust.training import MaskedAdam, Progress, adam, forward_with, mse_terms, train_loop
+from dist_ombo.validation import require_count, require_positive
 
 N_MODELS = 3
 

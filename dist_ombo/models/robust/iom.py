@@ -28,9 +28,9 @@ from torch import nn
 from dist_ombo.errors import DataError
 from dist_ombo.models.batched_mlp import BatchedMLP
 from dist_ombo.models.ensemble import EnsembleSurrogate
-from dist_ombo.models.robust.base import (
-    Progress, RobustConfig, adam, mse_terms, prepare, require_count, require_positive, train_loop,
-)
+from dist_ombo.models.robust.base import RobustConfig, prepare
+from dist_ombo.models.robust.training import Progress, adam, mse_terms, train_loop
+from dist_ombo.validation import require_count, require_positive
 
 _STATE_FORMAT = "iom-1"
 BANDWIDTHS = (0.25, 1.0, 4.0)

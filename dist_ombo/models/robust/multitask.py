@@ -33,9 +33,9 @@ import numpy as np
 import torch
 
 from dist_ombo.models.ensemble import EnsembleSurrogate
-from dist_ombo.models.robust.base import (
-    Progress, RobustConfig, adam, per_net_norm, prepare, require_positive, train_loop,
-)
+from dist_ombo.models.robust.base import RobustConfig, prepare
+from dist_ombo.models.robust.training import Progress, adam, per_net_norm, train_loop
+from dist_ombo.validation import require_positive
 
 
 @dataclass(frozen=True)

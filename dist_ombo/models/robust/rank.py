@@ -38,7 +38,9 @@ from torch.nn import functional as F
 from dist_ombo.errors import ConfigError
 from dist_ombo.models.ensemble import EnsembleSurrogate
 from dist_ombo.models.normalize import MinMaxNormalizer
-from dist_ombo.models.robust.base import Progress, RobustConfig, adam, prepare, require_count, train_loop
+from dist_ombo.models.robust.base import RobustConfig, prepare
+from dist_ombo.models.robust.training import Progress, adam, train_loop
+from dist_ombo.validation import require_count
 
 LOSSES = ("listnet", "ranknet")
 

@@ -37,10 +37,17 @@ from dist_ombo.errors import ConfigError
 from dist_ombo.metrics import rank_by_nds
 from dist_ombo.models.batched_mlp import BatchedMLP
 from dist_ombo.models.ensemble import EnsembleSurrogate
-from dist_ombo.models.robust.base import (
-    DesignSpace, Progress, RobustConfig, adam, forward_with, is_int, mse_terms, per_net_norm, prepare,
-    require_count, require_positive, train_loop,
+from dist_ombo.models.relaxed_space import RelaxedDesignSpace
+from dist_ombo.models.robust.base import RobustConfig, prepare
+from dist_ombo.models.robust.training import (
+    Progress,
+    adam,
+    forward_with,
+    mse_terms,
+    per_net_norm,
+    train_loop,
 )
+from dist_ombo.validation import is_int, require_count, require_positive
 
 
 @dataclass(frozen=True)
@@ -135,7 +142,7 @@ def roma_search(surrogate, X: np.ndarray, Y: np.ndarray, lower: np.ndarray, uppe
     net = getattr(surrogate, "net", None)
     if not isinstance(net, BatchedMLP):
         raise ConfigError("RoMA's search adapts the weights of an MLP-ensemble surrogate (EnsembleSurrogate)")
-    space = DesignSpace.of(surrogate, n_categories)
+    space = RelaxedDesignSpace.of(surrogate, n_categories)
     starts = rank_by_nds(Y, n_proposals)
     z = space.encode(surrogate, X[starts])
     device = z.device

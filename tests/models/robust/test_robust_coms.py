@@ -8,7 +8,7 @@ import numpy as np
 import torch
 
 from dist_ombo.models import EnsembleConfig, EnsembleSurrogate
-from dist_ombo.models.robust.base import DesignSpace
+from dist_ombo.models.relaxed_space import RelaxedDesignSpace
 from dist_ombo.models.robust.coms import COMsConfig, descend_particles, fit_coms
 
 LOWER, UPPER = np.zeros(4), np.ones(4)
@@ -19,7 +19,7 @@ def optimism(model, X) -> float:
     """Mean prediction on the data minus at 50 steps of gradient descent from it (normalized y,
     minimized: how much better the model believes its own search result is)."""
     feats = model.encode(X)
-    space = DesignSpace(feats.shape[1])
+    space = RelaxedDesignSpace(feats.shape[1])
     z = descend_particles(model.net, space, feats.unsqueeze(0).expand(model.net.n_nets, -1, -1), 50,
                           0.05 * math.sqrt(feats.shape[1]) * space.scale(feats))
     with torch.no_grad():

@@ -8,7 +8,7 @@ import pytest
 import torch
 
 from dist_ombo.errors import ConfigError
-from dist_ombo.models.robust.base import per_net_norm
+from dist_ombo.models.robust.training import per_net_norm
 from dist_ombo.models.robust.roma import RoMAConfig, RoMASearchConfig, fit_roma, roma_search
 
 LOWER, UPPER = np.zeros(4), np.ones(4)
