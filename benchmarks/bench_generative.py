@@ -46,7 +46,7 @@ def bench(name: str, X: np.ndarray, Y: np.ndarray, lower, upper, surrogate) -> d
     scheme, searcher = SCHEMES[name], SEARCHES[name]
     cfg = scheme.config_cls()
     t = time.perf_counter()
-    model = scheme.fit(X, Y, lower, upper, None, cfg, 0, None)
+    model = scheme.train(OfflineProblem(X, Y, lower, upper), cfg, 0)
     train_s = time.perf_counter() - t
     rate = sample_rate(name, model, 1024 if name != "ddom" else 512)
     search_cfg = searcher.config_cls()

@@ -32,6 +32,10 @@ class OfflineProblem:
             raise DataError(f"bounds must have shape ({X.shape[1]},), got {np.shape(self.lower)} and "
                             f"{np.shape(self.upper)}")
 
+    def arrays(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, int | None]:
+        """``(X, Y, lower, upper, n_categories)``, for code that takes them apart."""
+        return self.X, self.Y, self.lower, self.upper, self.n_categories
+
     @property
     def n_obj(self) -> int:
         return int(self.Y.shape[1])

@@ -18,6 +18,7 @@ from scipy.stats import spearmanr
 
 from dist_ombo.metrics import rank_by_nds
 from dist_ombo.catalog import get_scheme
+from dist_ombo.problem import OfflineProblem
 
 METRICS = {"offline_spearman": "max", "offline_mse": "min"}
 
@@ -31,12 +32,12 @@ def split_top(Y: np.ndarray, holdout: float) -> tuple[np.ndarray, np.ndarray]:
     return np.flatnonzero(mask), top
 
 
-def offline_scores(X: np.ndarray, Y: np.ndarray, lower: np.ndarray, upper: np.ndarray,
-                   n_categories: int | None, scheme: str, config, seed: int,
-                   holdout: float = 0.1) -> dict[str, float]:
+def offline_scores(problem: OfflineProblem, scheme: str, config, seed: int, holdout: float = 0.1) -> dict[str, float]:
     """Train ``scheme`` on all but the held-out top slice and score it there (no oracle)."""
+    X, Y = problem.X, problem.Y
     train, top = split_top(Y, holdout)
-    model = get_scheme(scheme).fit(X[train], Y[train], lower, upper, n_categories, config, seed, None)
+    rest = OfflineProblem(X[train], Y[train], problem.lower, problem.upper, problem.n_categories)
+    model = get_scheme(scheme).train(rest, config, seed)
     pred, _ = model.predict(X[top])
     rhos = []
     for j in range(Y.shape[1]):

@@ -40,7 +40,7 @@ class Scheme:
 
     name: str
     config: str  # reference to the config dataclass
-    fit_ref: str  # ``fit(X, Y, lower, upper, n_categories, config, seed, progress) -> model``
+    fit_ref: str  # ``fit(problem: OfflineProblem, config, seed, progress) -> model``
     from_state_ref: str  # ``from_state(state: dict) -> model``
     description: str = ""
     role: str = "surrogate"
@@ -67,8 +67,7 @@ class Scheme:
 
     def train(self, problem: Any, config: Any, seed: int, progress: Any = None) -> Any:
         """Fit a model of this scheme on an ``OfflineProblem``."""
-        return self.fit(problem.X, problem.Y, problem.lower, problem.upper, problem.n_categories, config, seed,
-                        progress)
+        return self.fit(problem, config, seed, progress)
 
     def make_config(self, budget: Mapping[str, Any], overrides: Mapping[str, Any]) -> Any:
         """Budget keys the config does not have are ignored (a budget spans schemes); override keys

@@ -173,7 +173,7 @@ def selection_trial(config: dict[str, Any]) -> None:
     import torch
 
     from dist_ombo.pipeline import resolve_configs
-    from dist_ombo.runner import TrialConfig
+    from dist_ombo.runner import TrialConfig, task_problem
     from dist_ombo.selection import offline_scores
     from dist_ombo.tasks import get_task
 
@@ -184,7 +184,7 @@ def selection_trial(config: dict[str, Any]) -> None:
     task = get_task(trial.task, **trial.task_params)
     data = task.dataset(trial.seed)
     resolved = resolve_configs(spec, trial.budget, trial.model, trial.search)
-    scores = offline_scores(data.X, data.Y, task.lower, task.upper, task.n_categories, spec.scheme,
+    scores = offline_scores(task_problem(task, data), spec.scheme,
                             resolved.model, trial.seed, holdout=config["holdout"])
     tune.report(scores)
 

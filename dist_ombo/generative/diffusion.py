@@ -48,6 +48,7 @@ from dist_ombo.generative.common import (
     train_minibatches,
 )
 from dist_ombo.models.normalize import MinMaxNormalizer
+from dist_ombo.problem import OfflineProblem
 from dist_ombo.seeding import torch_generators
 from dist_ombo.validation import is_real, require
 
@@ -206,5 +207,6 @@ class DDOMGenerator:
         return model
 
 
-def fit_ddom(X, Y, lower, upper, n_categories, config: DDOMConfig, seed: int, progress=None) -> DDOMGenerator:
+def fit_ddom(problem: OfflineProblem, config: DDOMConfig, seed: int, progress=None) -> DDOMGenerator:
+    X, Y, lower, upper, n_categories = problem.arrays()
     return DDOMGenerator(config).fit(X, Y, lower, upper, n_categories, seed, progress)

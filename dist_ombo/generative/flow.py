@@ -55,6 +55,7 @@ from dist_ombo.generative.common import (
     randn,
     train_minibatches,
 )
+from dist_ombo.problem import OfflineProblem
 from dist_ombo.seeding import torch_generators
 
 #: ``score_fn(z) -> (n, m)`` scores (larger is better) of standardized features, differentiable.
@@ -289,5 +290,6 @@ def init_archive(flow: FlowGenerator, X: np.ndarray, Y: np.ndarray, weights: np.
     return flow.scaler.transform(F), score
 
 
-def fit_flow(X, Y, lower, upper, n_categories, config: FlowConfig, seed: int, progress=None) -> FlowGenerator:
+def fit_flow(problem: OfflineProblem, config: FlowConfig, seed: int, progress=None) -> FlowGenerator:
+    X, Y, lower, upper, n_categories = problem.arrays()
     return FlowGenerator(config).fit(X, Y, lower, upper, n_categories, seed, progress)

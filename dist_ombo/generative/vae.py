@@ -57,6 +57,7 @@ from dist_ombo.generative.common import (
     train_minibatches,
 )
 from dist_ombo.models.normalize import MinMaxNormalizer
+from dist_ombo.problem import OfflineProblem
 from dist_ombo.seeding import torch_generators
 from dist_ombo.validation import is_int, is_real, require
 
@@ -328,11 +329,13 @@ def cbas_refit(prior: VAEGenerator, surrogate: Any, Y: np.ndarray, settings: CbA
 
 
 # ---------------------------------------------------------------------- schemes
-def fit_cbas(X, Y, lower, upper, n_categories, config: CbASConfig, seed: int, progress=None) -> VAEGenerator:
+def fit_cbas(problem: OfflineProblem, config: CbASConfig, seed: int, progress=None) -> VAEGenerator:
+    X, Y, lower, upper, n_categories = problem.arrays()
     return VAEGenerator(config, conditional=False).fit(X, Y, lower, upper, n_categories, seed, progress)
 
 
-def fit_cvae(X, Y, lower, upper, n_categories, config: CVAEConfig, seed: int, progress=None) -> VAEGenerator:
+def fit_cvae(problem: OfflineProblem, config: CVAEConfig, seed: int, progress=None) -> VAEGenerator:
+    X, Y, lower, upper, n_categories = problem.arrays()
     return VAEGenerator(config, conditional=True).fit(X, Y, lower, upper, n_categories, seed, progress)
 
 

@@ -21,6 +21,7 @@ from dist_ombo.config import config_from_dict
 from dist_ombo.errors import ConfigError, DataError
 from dist_ombo.models.batched_mlp import BatchedMLP
 from dist_ombo.models.normalize import MinMaxNormalizer, OneHotEncoder
+from dist_ombo.problem import OfflineProblem
 from dist_ombo.seeding import torch_generators
 from dist_ombo.validation import is_int, is_real, require
 
@@ -353,6 +354,7 @@ def _check_data(X: np.ndarray, Y: np.ndarray, n_categories: int | None) -> tuple
     return X, Y
 
 
-def fit_ensemble(X, Y, lower, upper, n_categories, config: EnsembleConfig, seed: int, progress=None):
+def fit_ensemble(problem: OfflineProblem, config: EnsembleConfig, seed: int, progress=None):
+    X, Y, lower, upper, n_categories = problem.arrays()
     return EnsembleSurrogate(config).fit(X, Y, lower, upper, n_categories=n_categories, seed=seed, progress=progress)
 

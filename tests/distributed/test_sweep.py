@@ -12,6 +12,7 @@ import yaml
 from dist_ombo.distributed.sweep import run_sweep
 from dist_ombo.distributed.sweep_config import SweepConfig, expand_grid
 from dist_ombo.errors import ConfigError, UnknownNameError
+from dist_ombo.problem import OfflineProblem
 from dist_ombo.reporting.results import BASE_COLUMNS
 
 ZDT = {"name": "zdt1", "params": {"n_total": 400}}
@@ -149,7 +150,7 @@ def test_offline_scores_use_only_the_data(monkeypatch):
     train, top = split_top(data.Y, 0.1)
     assert len(top) == 20 and data.Y[top].max() <= data.Y[train].min()
     cfg = EnsembleConfig(n_members=2, hidden=(32, 32), epochs=30, batch_size=32)
-    scores = offline_scores(data.X, data.Y, task.lower, task.upper, None, "ensemble", cfg, seed=0)
+    scores = offline_scores(OfflineProblem(data.X, data.Y, task.lower, task.upper), "ensemble", cfg, seed=0)
     assert -1 <= scores["offline_spearman"] <= 1 and scores["offline_mse"] >= 0 and scores["holdout_n"] == 20
 
 

@@ -23,6 +23,7 @@ from dist_ombo.generative.vae import (
     fit_cbas,
     fit_cvae,
 )
+from dist_ombo.problem import OfflineProblem
 
 from .conftest import LOWER, UPPER
 
@@ -37,7 +38,7 @@ FITS = {
 
 def fit(name, X, Y, lower=LOWER, upper=UPPER, n_categories=None, seed=0, **changes):
     fit_fn, _, cfg = FITS[name]
-    return fit_fn(X, Y, lower, upper, n_categories, dataclasses.replace(cfg, **changes), seed)
+    return fit_fn(OfflineProblem(X, Y, lower, upper, n_categories), dataclasses.replace(cfg, **changes), seed)
 
 
 def unguided(name, model, n, seed=1):

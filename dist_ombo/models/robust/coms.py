@@ -31,6 +31,7 @@ from dist_ombo.models.ensemble import EnsembleSurrogate
 from dist_ombo.models.relaxed_space import RelaxedDesignSpace
 from dist_ombo.models.robust.base import RobustConfig, prepare
 from dist_ombo.models.robust.training import Progress, adam, mse_terms, train_loop
+from dist_ombo.problem import OfflineProblem
 from dist_ombo.validation import require_count, require_positive
 
 
@@ -68,8 +69,9 @@ def descend_particles(net: torch.nn.Module, space: RelaxedDesignSpace, z0: torch
     return z
 
 
-def fit_coms(X, Y, lower, upper, n_categories, config: COMsConfig, seed: int,
+def fit_coms(problem: OfflineProblem, config: COMsConfig, seed: int,
              progress: Progress | None = None) -> EnsembleSurrogate:
+    X, Y, lower, upper, n_categories = problem.arrays()
     prep = prepare(X, Y, lower, upper, n_categories, config, seed, n_members=config.n_members)
     net = prep.new_net()
     opt = adam(net.parameters(), config)

@@ -50,6 +50,7 @@ from dist_ombo.errors import ConfigError
 from dist_ombo.models.ensemble import EnsembleSurrogate
 from dist_ombo.models.robust.base import Prepared, RobustConfig, prepare
 from dist_ombo.models.robust.training import MaskedAdam, Progress, adam, forward_with, mse_terms, train_loop
+from dist_ombo.problem import OfflineProblem
 from dist_ombo.validation import require_count, require_positive
 
 N_MODELS = 3
@@ -184,8 +185,9 @@ def reweight(grad: torch.Tensor, weights: torch.Tensor, lr: float, clip: float) 
     return (weights - lr * g).clamp(0.0, 2.0)
 
 
-def fit_ict(X, Y, lower, upper, n_categories, config: ICTConfig, seed: int,
+def fit_ict(problem: OfflineProblem, config: ICTConfig, seed: int,
             progress: Progress | None = None) -> EnsembleSurrogate:
+    X, Y, lower, upper, n_categories = problem.arrays()
     prep = prepare(X, Y, lower, upper, n_categories, config, seed, n_members=N_MODELS)
     net, history = _pretrain(prep, config, progress)
     m, n_nets, space = prep.n_obj, prep.n_nets, prep.space
@@ -266,8 +268,9 @@ def mentoring_loss(preds: torch.Tensor, pairs: torch.Tensor, labels: torch.Tenso
     return (ce * mask).sum(dim=1) / mask.sum(dim=1).clamp_min(1.0)
 
 
-def fit_tri_mentoring(X, Y, lower, upper, n_categories, config: TriMentoringConfig, seed: int,
+def fit_tri_mentoring(problem: OfflineProblem, config: TriMentoringConfig, seed: int,
                       progress: Progress | None = None) -> EnsembleSurrogate:
+    X, Y, lower, upper, n_categories = problem.arrays()
     prep = prepare(X, Y, lower, upper, n_categories, config, seed, n_members=N_MODELS)
     net, history = _pretrain(prep, config, progress)
     m, n_nets, space = prep.n_obj, prep.n_nets, prep.space

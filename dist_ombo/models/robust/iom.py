@@ -30,6 +30,7 @@ from dist_ombo.models.batched_mlp import BatchedMLP
 from dist_ombo.models.ensemble import EnsembleSurrogate
 from dist_ombo.models.robust.base import RobustConfig, prepare
 from dist_ombo.models.robust.training import Progress, adam, mse_terms, train_loop
+from dist_ombo.problem import OfflineProblem
 from dist_ombo.validation import require_count, require_positive
 
 _STATE_FORMAT = "iom-1"
@@ -130,8 +131,9 @@ def mmd2(a: torch.Tensor, b: torch.Tensor, bandwidths=BANDWIDTHS) -> torch.Tenso
     return kernel(a, a).mean(dim=(1, 2)) + kernel(b, b).mean(dim=(1, 2)) - 2 * kernel(a, b).mean(dim=(1, 2))
 
 
-def fit_iom(X, Y, lower, upper, n_categories, config: IOMConfig, seed: int,
+def fit_iom(problem: OfflineProblem, config: IOMConfig, seed: int,
             progress: Progress | None = None) -> IOMSurrogate:
+    X, Y, lower, upper, n_categories = problem.arrays()
     prep = prepare(X, Y, lower, upper, n_categories, config, seed, n_members=config.n_members,
                    model_cls=IOMSurrogate)
     rep = prep.new_net(out_features=config.rep_dim)

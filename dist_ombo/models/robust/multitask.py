@@ -35,6 +35,7 @@ import torch
 from dist_ombo.models.ensemble import EnsembleSurrogate
 from dist_ombo.models.robust.base import RobustConfig, prepare
 from dist_ombo.models.robust.training import Progress, adam, per_net_norm, train_loop
+from dist_ombo.problem import OfflineProblem
 from dist_ombo.validation import require_positive
 
 
@@ -70,8 +71,9 @@ def gradnorm_targets(G: torch.Tensor, losses: torch.Tensor, initial: torch.Tenso
     return (G.detach().mean(dim=1, keepdim=True) * r.pow(alpha)).detach()
 
 
-def fit_gradnorm(X, Y, lower, upper, n_categories, config: GradNormConfig, seed: int,
+def fit_gradnorm(problem: OfflineProblem, config: GradNormConfig, seed: int,
                  progress: Progress | None = None) -> EnsembleSurrogate:
+    X, Y, lower, upper, n_categories = problem.arrays()
     prep = prepare(X, Y, lower, upper, n_categories, config, seed, head="multihead", n_members=config.n_members)
     net = prep.new_net()
     m = prep.n_obj
@@ -131,8 +133,9 @@ def project_conflicting(grads: torch.Tensor, orders: list[list[int]]) -> torch.T
     return out
 
 
-def fit_pcgrad(X, Y, lower, upper, n_categories, config: PcGradConfig, seed: int,
+def fit_pcgrad(problem: OfflineProblem, config: PcGradConfig, seed: int,
                progress: Progress | None = None) -> EnsembleSurrogate:
+    X, Y, lower, upper, n_categories = problem.arrays()
     prep = prepare(X, Y, lower, upper, n_categories, config, seed, head="multihead", n_members=config.n_members)
     net = prep.new_net()
     m = prep.n_obj

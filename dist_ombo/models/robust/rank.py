@@ -40,6 +40,7 @@ from dist_ombo.models.ensemble import EnsembleSurrogate
 from dist_ombo.models.normalize import MinMaxNormalizer
 from dist_ombo.models.robust.base import RobustConfig, prepare
 from dist_ombo.models.robust.training import Progress, adam, train_loop
+from dist_ombo.problem import OfflineProblem
 from dist_ombo.validation import require_count
 
 LOSSES = ("listnet", "ranknet")
@@ -90,8 +91,9 @@ def ranknet_loss(scores: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
     return per_list.mean(dim=-1)
 
 
-def fit_rank(X, Y, lower, upper, n_categories, config: RankConfig, seed: int,
+def fit_rank(problem: OfflineProblem, config: RankConfig, seed: int,
              progress: Progress | None = None) -> EnsembleSurrogate:
+    X, Y, lower, upper, n_categories = problem.arrays()
     prep = prepare(X, Y, lower, upper, n_categories, config, seed, n_members=config.n_members)
     net = prep.new_net()
     opt = adam(net.parameters(), config)

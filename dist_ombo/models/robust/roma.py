@@ -47,6 +47,7 @@ from dist_ombo.models.robust.training import (
     per_net_norm,
     train_loop,
 )
+from dist_ombo.problem import OfflineProblem
 from dist_ombo.validation import is_int, require_count, require_positive
 
 
@@ -77,8 +78,9 @@ def perturb_weights_(params: list[torch.Tensor], grads: tuple[torch.Tensor, ...]
             p.add_(size * g * n0 / per_net_norm(g).clamp_min(1e-12))
 
 
-def fit_roma(X, Y, lower, upper, n_categories, config: RoMAConfig, seed: int,
+def fit_roma(problem: OfflineProblem, config: RoMAConfig, seed: int,
              progress: Progress | None = None) -> EnsembleSurrogate:
+    X, Y, lower, upper, n_categories = problem.arrays()
     prep = prepare(X, Y, lower, upper, n_categories, config, seed, n_members=config.n_members)
     net = prep.new_net()
     opt = adam(net.parameters(), config)

@@ -10,6 +10,7 @@ import torch
 from dist_ombo.models import EnsembleConfig, EnsembleSurrogate
 from dist_ombo.models.relaxed_space import RelaxedDesignSpace
 from dist_ombo.models.robust.coms import COMsConfig, descend_particles, fit_coms
+from dist_ombo.problem import OfflineProblem
 
 LOWER, UPPER = np.zeros(4), np.ones(4)
 FAST = dict(hidden=(32, 32), epochs=30, batch_size=64, lr=3e-3)
@@ -30,14 +31,14 @@ def test_coms_is_less_optimistic_at_its_adversarial_designs(bowl):
     X, Y = bowl
     for seed in (0, 1):
         plain = EnsembleSurrogate(EnsembleConfig(n_members=1, **FAST)).fit(X, Y, LOWER, UPPER, seed=seed)
-        coms = fit_coms(X, Y, LOWER, UPPER, None, COMsConfig(**FAST, particle_steps=20), seed)
+        coms = fit_coms(OfflineProblem(X, Y, LOWER, UPPER), COMsConfig(**FAST, particle_steps=20), seed)
         assert optimism(coms, X) < 0.85 * optimism(plain, X)
 
 
 def test_coms_tunes_its_multiplier_and_records_the_gap(bowl):
     X, Y = bowl
     cfg = COMsConfig(**{**FAST, "epochs": 5}, particle_steps=5, n_members=2)
-    model = fit_coms(X, Y, LOWER, UPPER, None, cfg, seed=0)
+    model = fit_coms(OfflineProblem(X, Y, LOWER, UPPER), cfg, seed=0)
     h = model.history
     assert model.net.n_nets == 2 and all(np.isfinite(e["overestimation"]) for e in h)
     assert h[-1]["alpha"] != cfg.alpha  # dual descent moved it

@@ -13,6 +13,7 @@ from dist_ombo.models.robust.coteach import (
     ICTConfig, TriMentoringConfig, consensus_labels, coteach_indices, fit_ict, fit_tri_mentoring,
     mentoring_loss, pair_index, pairwise_votes, reweight,
 )
+from dist_ombo.problem import OfflineProblem
 
 LOWER, UPPER = np.zeros(4), np.ones(4)
 FAST = dict(hidden=(32, 32), epochs=10, batch_size=64, lr=3e-3)
@@ -74,8 +75,8 @@ def test_reweighting_raises_helpful_samples_and_stays_in_range():
 def test_ict_and_tri_mentoring_train_three_models_per_objective(wavy):
     X, Y = wavy
     Y2 = np.hstack([Y, -Y])
-    ict = fit_ict(X, Y2, LOWER, UPPER, None, ICTConfig(**FAST, finetune_steps=10, n_neighbors=32), seed=0)
-    tri = fit_tri_mentoring(X, Y2, LOWER, UPPER, None,
+    ict = fit_ict(OfflineProblem(X, Y2, LOWER, UPPER), ICTConfig(**FAST, finetune_steps=10, n_neighbors=32), seed=0)
+    tri = fit_tri_mentoring(OfflineProblem(X, Y2, LOWER, UPPER),
                             TriMentoringConfig(**FAST, finetune_steps=10, n_candidates=8), seed=0)
     for model, key in ((ict, "mean_sample_weight"), (tri, "disagreement_rate")):
         assert model.n_members == 3 and model.net.n_nets == 6

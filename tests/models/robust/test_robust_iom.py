@@ -10,6 +10,7 @@ import torch
 from dist_ombo.errors import DataError
 from dist_ombo.models import EnsembleSurrogate
 from dist_ombo.models.robust.iom import IOMConfig, IOMSurrogate, fit_iom, mmd2
+from dist_ombo.problem import OfflineProblem
 
 LOWER, UPPER = np.zeros(4), np.ones(4)
 FAST = dict(hidden=(32, 32), epochs=20, batch_size=64, lr=3e-3)
@@ -17,8 +18,8 @@ FAST = dict(hidden=(32, 32), epochs=20, batch_size=64, lr=3e-3)
 
 def test_mmd_between_data_and_search_representations_decreases(wavy):
     X, Y = wavy
-    free = fit_iom(X, Y, LOWER, UPPER, None, IOMConfig(**FAST, mmd_weight=0.0), seed=0)
-    iom = fit_iom(X, Y, LOWER, UPPER, None, IOMConfig(**FAST), seed=0)
+    free = fit_iom(OfflineProblem(X, Y, LOWER, UPPER), IOMConfig(**FAST, mmd_weight=0.0), seed=0)
+    iom = fit_iom(OfflineProblem(X, Y, LOWER, UPPER), IOMConfig(**FAST), seed=0)
     h = [e["mmd"] for e in iom.history]
     assert h[-1] < 0.2 * h[0]  # falls during training
     assert iom.history[-1]["mmd"] < 0.2 * free.history[-1]["mmd"]  # and because of the penalty
@@ -33,7 +34,7 @@ def test_mmd_is_zero_for_equal_samples_and_positive_otherwise():
 
 def test_iom_state_round_trip_and_gradients(wavy):
     X, Y = wavy
-    model = fit_iom(X, Y, LOWER, UPPER, None, IOMConfig(**{**FAST, "epochs": 2}, n_members=2), seed=1)
+    model = fit_iom(OfflineProblem(X, Y, LOWER, UPPER), IOMConfig(**{**FAST, "epochs": 2}, n_members=2), seed=1)
     back = IOMSurrogate.from_state(model.state())
     np.testing.assert_array_equal(model.predict(X[:7])[0], back.predict(X[:7])[0])
     x = model.encode(X[:3]).requires_grad_(True)

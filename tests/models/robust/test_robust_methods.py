@@ -9,6 +9,7 @@ import pytest
 from dist_ombo.errors import ConfigError
 from dist_ombo.catalog import METHODS, SCHEMES, get_budget, get_method, get_scheme
 from dist_ombo.pipeline import resolve_configs
+from dist_ombo.problem import OfflineProblem
 from dist_ombo.runner import TrialConfig, run_trial
 
 TASKS = {"moo": ("zdt1", {"n_total": 400}), "soo": ("ackley", {"n_total": 300, "dim": 3})}
@@ -49,7 +50,7 @@ def test_scheme_state_round_trip(name, wavy):
     scheme = get_scheme(name)
     cfg = scheme.make_config(get_budget("smoke")["model"], {"epochs": 1, "max_steps": 3} |
                              ({"finetune_steps": 2} if name in ("ict", "tri-mentoring") else {}))
-    model = scheme.fit(X, np.hstack([Y, Y ** 2]), np.zeros(4), np.ones(4), None, cfg, 0, None)
+    model = scheme.train(OfflineProblem(X, np.hstack([Y, Y ** 2]), np.zeros(4), np.ones(4)), cfg, 0)
     back = scheme.from_state(model.state())
     np.testing.assert_array_equal(model.predict(X[:5])[0], back.predict(X[:5])[0])
     with pytest.raises(ConfigError, match="unknown"):

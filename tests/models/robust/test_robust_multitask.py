@@ -8,6 +8,7 @@ import torch
 from dist_ombo.models.robust.multitask import (
     GradNormConfig, PcGradConfig, fit_gradnorm, fit_pcgrad, gradnorm_targets, project_conflicting,
 )
+from dist_ombo.problem import OfflineProblem
 
 LOWER, UPPER = np.zeros(4), np.ones(4)
 FAST = dict(hidden=(32, 32), epochs=20, batch_size=64, lr=1e-3, n_members=2)
@@ -31,7 +32,7 @@ def test_pcgrad_projected_gradients_do_not_conflict():
 
 def test_pcgrad_trains_a_multihead_ensemble(two_tasks):
     X, Y = two_tasks
-    model = fit_pcgrad(X, Y, LOWER, UPPER, None, PcGradConfig(**FAST), seed=0)
+    model = fit_pcgrad(OfflineProblem(X, Y, LOWER, UPPER), PcGradConfig(**FAST), seed=0)
     assert model.config.head == "multihead" and model.net.out_features == 2
     h = model.history
     assert 0 <= h[-1]["conflict_rate"] <= 1 and h[-1]["train_loss"] < h[0]["train_loss"]
@@ -53,7 +54,8 @@ def test_gradnorm_balances_per_task_gradient_norms(two_tasks):
     X, Y = two_tasks
 
     def imbalance(weight_lr):
-        model = fit_gradnorm(X, Y, LOWER, UPPER, None, GradNormConfig(**FAST, alpha=0.0, weight_lr=weight_lr), 0)
+        model = fit_gradnorm(OfflineProblem(X, Y, LOWER, UPPER),
+                             GradNormConfig(**FAST, alpha=0.0, weight_lr=weight_lr), 0)
         h = model.history[5:]
         return np.mean([abs(np.log(e["grad_norm_0"] / e["grad_norm_1"])) for e in h]), model.history
 

@@ -9,6 +9,7 @@ from scipy.stats import spearmanr
 
 from dist_ombo.errors import ConfigError
 from dist_ombo.models.robust.rank import RankConfig, fit_rank, listnet_loss, rank_labels, ranknet_loss
+from dist_ombo.problem import OfflineProblem
 
 LOWER, UPPER = np.zeros(4), np.ones(4)
 FAST = dict(hidden=(32, 32), epochs=20, lr=3e-3, list_length=64)
@@ -18,8 +19,8 @@ FAST = dict(hidden=(32, 32), epochs=20, lr=3e-3, list_length=64)
 def test_ranking_loss_is_invariant_to_monotone_transforms_of_y(wavy, loss):
     X, Y = wavy
     cfg = RankConfig(**{**FAST, "epochs": 3}, loss=loss)
-    a = fit_rank(X, Y, LOWER, UPPER, None, cfg, seed=0)
-    b = fit_rank(X, np.exp(3 * Y) + 7, LOWER, UPPER, None, cfg, seed=0)
+    a = fit_rank(OfflineProblem(X, Y, LOWER, UPPER), cfg, seed=0)
+    b = fit_rank(OfflineProblem(X, np.exp(3 * Y) + 7, LOWER, UPPER), cfg, seed=0)
     for wa, wb in zip(a.net.weights, b.net.weights):
         assert torch.equal(wa, wb)
     assert [h["train_loss"] for h in a.history] == [h["train_loss"] for h in b.history]
@@ -28,7 +29,7 @@ def test_ranking_loss_is_invariant_to_monotone_transforms_of_y(wavy, loss):
 
 def test_scores_order_designs_like_y(wavy):
     X, Y = wavy
-    model = fit_rank(X, Y, LOWER, UPPER, None, RankConfig(**FAST), seed=0)
+    model = fit_rank(OfflineProblem(X, Y, LOWER, UPPER), RankConfig(**FAST), seed=0)
     assert spearmanr(model.predict(X)[0][:, 0], Y[:, 0]).statistic > 0.8
 
 

@@ -10,6 +10,7 @@ import torch
 from dist_ombo.errors import ConfigError
 from dist_ombo.models.robust.training import per_net_norm
 from dist_ombo.models.robust.roma import RoMAConfig, RoMASearchConfig, fit_roma, roma_search
+from dist_ombo.problem import OfflineProblem
 
 LOWER, UPPER = np.zeros(4), np.ones(4)
 FAST = dict(hidden=(32, 32), epochs=30, batch_size=64, lr=3e-3, input_noise=0.0)
@@ -42,14 +43,15 @@ def loss_increase_under_weight_noise(model, X, Y, eps=0.05, draws=20) -> float:
 def test_smoothness_term_reduces_sensitivity_to_weight_perturbations(wavy):
     X, Y = wavy
     for seed in (0, 1):
-        plain = fit_roma(X, Y, LOWER, UPPER, None, RoMAConfig(**FAST, perturb_steps=0), seed)
-        smooth = fit_roma(X, Y, LOWER, UPPER, None, RoMAConfig(**FAST, perturb_steps=5, perturb_size=0.05), seed)
+        plain = fit_roma(OfflineProblem(X, Y, LOWER, UPPER), RoMAConfig(**FAST, perturb_steps=0), seed)
+        smooth = fit_roma(OfflineProblem(X, Y, LOWER, UPPER), RoMAConfig(**FAST, perturb_steps=5, perturb_size=0.05),
+                          seed)
         assert loss_increase_under_weight_noise(smooth, X, Y) < 0.8 * loss_increase_under_weight_noise(plain, X, Y)
 
 
 def test_roma_search_improves_designs_under_the_model(bowl):
     X, Y = bowl
-    model = fit_roma(X, Y, LOWER, UPPER, None, RoMAConfig(**FAST), seed=0)
+    model = fit_roma(OfflineProblem(X, Y, LOWER, UPPER), RoMAConfig(**FAST), seed=0)
     cfg = RoMASearchConfig(updates=30, adapt_steps=3, sol_lr=0.03)
     P, n_evals = roma_search(model, X, Y, LOWER, UPPER, 16, cfg)
     assert P.shape == (16, 4) and n_evals == 16 * 30 * 5
