@@ -48,6 +48,11 @@ class TrialConfig:
     cpus_per_actor: float = 1.0
     gpus_per_actor: float = 0.0
 
+    def __post_init__(self) -> None:
+        from dist_ombo.checks import raise_problems, trial_problems
+
+        raise_problems(trial_problems(self), "trial config")
+
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> "TrialConfig":
         return config_from_dict(cls, data, "trial config")

@@ -22,8 +22,9 @@ import pandas as pd
 from ray import tune
 
 from dist_ombo.distributed.cluster import init_ray
+from dist_ombo.distributed.config_checks import checked_grid
 from dist_ombo.errors import DistOmboError
-from dist_ombo.distributed.sweep_config import GridPoint, SweepConfig, expand_grid
+from dist_ombo.distributed.sweep_config import GridPoint, SweepConfig
 from dist_ombo.results import collect_results, write_results
 
 TRIALS_DIR = "trials"
@@ -120,7 +121,7 @@ def run_sweep(config: SweepConfig, out_dir: str | Path, verbose: int = 1) -> pd.
     """Run (or resume) a sweep into ``out_dir``; returns the tidy results table, also written to
     ``out_dir/results.parquet``."""
     out_dir = Path(out_dir).resolve()
-    points, skipped = expand_grid(config)
+    points, skipped = checked_grid(config)  # every config problem before Ray starts or a file is written
     out_dir.mkdir(parents=True, exist_ok=True)
     change = config_change_note(out_dir / "sweep.json", config)
     if change:
