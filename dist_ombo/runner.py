@@ -8,8 +8,6 @@ here, once, on the final proposals.
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -254,10 +252,10 @@ def write_trial_outputs(out_dir: Path, frame: pd.DataFrame, metrics: dict[str, A
 
 
 def write_json_atomic(path: Path, payload: dict[str, Any]) -> None:
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    with os.fdopen(fd, "w") as fh:
-        json.dump(jsonable(payload), fh, indent=2, sort_keys=True)
-    os.replace(tmp, path)
+    """Temp file + rename, mode 0644 (``dist_ombo.io``)."""
+    from dist_ombo.io import write_text_atomic
+
+    write_text_atomic(path, json.dumps(jsonable(payload), indent=2, sort_keys=True))
 
 
 def jsonable(obj: Any) -> Any:

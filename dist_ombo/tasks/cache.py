@@ -7,8 +7,6 @@ renamed into place, so a killed process never leaves a torn cache file.
 
 from __future__ import annotations
 
-import os
-import tempfile
 from pathlib import Path
 
 import numpy as np
@@ -24,17 +22,10 @@ def _frame(X: np.ndarray, Y: np.ndarray, split: str) -> pd.DataFrame:
 
 
 def write_parquet_atomic(df: pd.DataFrame, file: Path) -> None:
-    """Write ``df`` to ``file`` via temp file + rename (atomic on POSIX)."""
-    file = Path(file)
-    file.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=file.parent, prefix=f".{file.name}.", suffix=".tmp")
-    os.close(fd)
-    try:
-        df.to_parquet(tmp, index=False)
-        os.replace(tmp, file)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    """Write ``df`` to ``file`` via temp file + rename (atomic on POSIX), mode 0644."""
+    from dist_ombo.io import write_atomic
+
+    write_atomic(file, lambda tmp: df.to_parquet(tmp, index=False))
 
 
 def save_cached(file: Path, Xtr: np.ndarray, Ytr: np.ndarray, Xh: np.ndarray, Yh: np.ndarray) -> None:
