@@ -110,7 +110,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         from dist_ombo.distributed.actors import ray_trainer
         from dist_ombo.distributed.cluster import init_ray
 
-        init_ray(no_ray_hint="dist-ombo run --no-ray")
+        init_ray(no_ray_hint="add --no-ray to train in this process")
         trainer = ray_trainer(config.train_actors, config.cpus_per_actor, config.gpus_per_actor)
         result = run_trial(config, out_dir=args.out, trainer=trainer, progress=True)
     print(format_metrics(result.metrics))
@@ -185,7 +185,7 @@ def cmd_propose(args: argparse.Namespace) -> int:
         from dist_ombo.distributed.actors import ray_trainer
         from dist_ombo.distributed.cluster import init_ray
 
-        init_ray()
+        init_ray(no_ray_hint="without --ray, propose trains in this process")
         trainer = ray_trainer(args.train_actors)
     result = propose(
         args.data, args.objectives, args.inputs, bounds=args.bounds, margin=args.margin, kinds=args.kinds,
