@@ -68,7 +68,13 @@ def sweep_trial(config: dict[str, Any]) -> None:
         })
         raise
     (out / "error.json").unlink(missing_ok=True)
-    tune.report(_report_metrics({**result.metrics, "reused": False}))
+    import ray
+
+    where = {  # for Tune's own records only (not the trial's metrics): which nodes did the work
+        "trial_node": ray.get_runtime_context().get_node_id(),
+        "actor_nodes": ",".join(sorted({p["node_id"] for p in getattr(trainer, "placements", [])})),
+    }
+    tune.report(_report_metrics({**result.metrics, "reused": False, **where}))
 
 
 def _pieces(trial) -> int:
