@@ -25,13 +25,13 @@ from ray import tune
 
 from dist_ombo.distributed.cluster import init_ray
 from dist_ombo.distributed.config_checks import checked_grid
+from dist_ombo.distributed.sweep_config import GridPoint, SweepConfig
 from dist_ombo.distributed.sweep_lock import SweepLock
 from dist_ombo.distributed.trial_files import OTHER_CONFIG, result_problem, set_aside
-from dist_ombo.io import write_text_atomic
-from dist_ombo.tasks.cache import write_parquet_atomic
 from dist_ombo.errors import DistOmboError
-from dist_ombo.distributed.sweep_config import GridPoint, SweepConfig
+from dist_ombo.io import write_text_atomic
 from dist_ombo.results import collect_results, write_results
+from dist_ombo.tasks.cache import write_parquet_atomic
 
 TRIALS_DIR = "trials"
 
