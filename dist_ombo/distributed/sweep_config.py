@@ -100,7 +100,8 @@ class SweepConfig:
         if not path.exists():
             raise ConfigError(f"sweep config {path} does not exist")
         try:
-            data = yaml.safe_load(path.read_text())
+            with open(path, encoding="utf-8") as fh:
+                data = yaml.safe_load(fh)
         except yaml.YAMLError as exc:  # the parser's message names the line and column
             raise ConfigError(f"sweep config {path} is not valid YAML: {' '.join(str(exc).split())}") from exc
         except (OSError, UnicodeDecodeError) as exc:
