@@ -90,10 +90,11 @@ def _wait_gone(processes, timeout=30.0):
 
 @pytest.mark.slow
 @pytest.mark.skipif(not os.path.isdir("/proc"), reason="process records need /proc")
-def test_sigterm_leaves_no_ray_process(tmp_path):
+@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT])
+def test_sigterm_or_sigint_leaves_no_ray_process(tmp_path, signum):
     proc, record, processes = _start_driver(tmp_path)
     try:
-        proc.send_signal(signal.SIGTERM)
+        proc.send_signal(signum)
         proc.wait(timeout=60)
         assert _wait_gone(processes) == []
         assert not record.exists()  # a clean exit forgets its record
