@@ -4,8 +4,6 @@ PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
 TORCH_CPU ?= torch==2.13.0
-# TF-Bind-8 measurements beside the checkout (the package itself takes a path or this variable).
-export DIST_OMBO_TFBIND8_DIR ?= $(abspath ../shared/data/tfbind8)
 
 .PHONY: demo test install clean
 

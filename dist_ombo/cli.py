@@ -23,8 +23,20 @@ def _parse_params(items: list[str] | None) -> dict[str, Any]:
         if "=" not in item:
             raise ConfigError(f"--param expects KEY=VALUE, got {item!r}")
         key, value = item.split("=", 1)
-        params[key.strip()] = yaml.safe_load(value)
+        try:
+            params[key.strip()] = yaml.safe_load(value)
+        except yaml.YAMLError as exc:
+            raise ConfigError(f"{item!r}: the value of {key.strip()!r} is not a YAML scalar or list "
+                              f"({' '.join(str(exc).split())})") from exc
     return params
+
+
+def _check_out_dir(path: str | None, flag: str = "--out") -> None:
+    """An output directory must be a directory (or not exist yet): checked before any work."""
+    import os
+
+    if path is not None and os.path.exists(path) and not os.path.isdir(path):
+        raise ConfigError(f"{flag} {path} is an existing file, not a directory; choose another path")
 
 
 def _print_table(rows: list[dict[str, Any]], columns: list[str]) -> None:
@@ -96,6 +108,7 @@ def cmd_methods(args: argparse.Namespace) -> int:
 def cmd_run(args: argparse.Namespace) -> int:
     from dist_ombo.runner import TrialConfig, run_trial
 
+    _check_out_dir(args.out)
     names = [item for item in args.search or [] if "=" not in item]
     overrides = [item for item in args.search or [] if "=" in item]
     if len(names) > 1:
@@ -117,7 +130,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         from dist_ombo.distributed.actors import ray_trainer
         from dist_ombo.distributed.cluster import init_ray
 
-        init_ray()
+        init_ray(no_ray_hint="add --no-ray to train in this process")
         trainer = ray_trainer(config.train_actors, config.cpus_per_actor, config.gpus_per_actor)
         result = run_trial(config, out_dir=args.out, trainer=trainer, progress=True)
     from dist_ombo.reporting.headline import format_trial
@@ -133,6 +146,7 @@ def cmd_sweep(args: argparse.Namespace) -> int:
     from dist_ombo.distributed.sweep_config import SweepConfig
     from dist_ombo.reporting.leaderboard import sweep_summary
 
+    _check_out_dir(args.out)
     config = SweepConfig.from_yaml(args.config) if args.config else default_sweep_config()
     if not args.config:
         print("no config given: running the default sweep "
@@ -183,7 +197,7 @@ def cmd_propose(args: argparse.Namespace) -> int:
         from dist_ombo.distributed.actors import ray_trainer
         from dist_ombo.distributed.cluster import init_ray
 
-        init_ray()
+        init_ray(no_ray_hint="without --ray, propose trains in this process")
         trainer = ray_trainer(args.train_actors)
     result = propose(
         args.data, args.objectives, args.inputs, bounds=args.bounds, margin=args.margin, kinds=args.kinds,
@@ -273,6 +287,10 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Run one command. Errors become one ``error: ...`` line on stderr, never a traceback
+    (``DIST_OMBO_DEBUG=1`` shows the traceback of an unexpected one)."""
+    import os
+
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
@@ -280,9 +298,22 @@ def main(argv: list[str] | None = None) -> int:
     except DistOmboError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
-    except (ValueError, KeyError, FileNotFoundError) as exc:
+    except (ValueError, KeyError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
+    except OSError as exc:  # a path that is missing, unreadable, a file where a folder is meant, a full disk
+        where = f": {exc.filename}" if exc.filename else ""
+        print(f"error: {exc.strerror or exc}{where}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("interrupted; finished work is kept (rerun the same command to resume a sweep)", file=sys.stderr)
+        return 130
+    except Exception as exc:  # noqa: BLE001 - the last line of defence against a traceback
+        if os.environ.get("DIST_OMBO_DEBUG"):
+            raise
+        print(f"error: unexpected {type(exc).__name__}: {exc} (set DIST_OMBO_DEBUG=1 for the traceback)",
+              file=sys.stderr)
+        return 1
 
 
 if __name__ == "__main__":

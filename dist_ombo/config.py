@@ -7,6 +7,9 @@ error that lists the valid keys.
 from __future__ import annotations
 
 import dataclasses
+import numbers
+import types
+import typing
 from typing import Any, Mapping, TypeVar
 
 from dist_ombo.errors import ConfigError
@@ -30,7 +33,41 @@ def config_from_dict(cls: type[T], data: Mapping[str, Any] | None, what: str | N
         default = fields[key].default
         if isinstance(value, list) and isinstance(default, tuple):
             data[key] = tuple(value)
+    wrong = [p for key, value in data.items() if (p := _type_problem(cls, key, value))]
     try:
-        return cls(**data)
+        made = cls(**data)
+    except ConfigError:  # the class's own checks already name the key at fault
+        raise
     except (TypeError, ValueError) as exc:
-        raise ConfigError(f"invalid {what or cls.__name__}: {exc}") from exc
+        raise ConfigError(f"invalid {what or cls.__name__}: {'; '.join(wrong) or exc}") from exc
+    if wrong:  # built, but a value of the wrong type would fail later, far from here
+        raise ConfigError(f"invalid {what or cls.__name__}: {'; '.join(wrong)}")
+    return made
+
+
+_SCALARS = {int: "an integer", float: "a number", bool: "true or false", str: "text"}
+
+
+def _type_problem(cls: type, key: str, value: Any) -> str | None:
+    """A one-line problem when ``value`` cannot be the scalar type the field declares (``'many'``
+    for an ``int`` field); other annotations are left to the class's own checks."""
+    try:
+        hint = typing.get_type_hints(cls).get(key)
+    except Exception:  # noqa: BLE001 - an unresolvable annotation is simply not checked here
+        return None
+    allowed = set(typing.get_args(hint)) if typing.get_origin(hint) in (typing.Union, types.UnionType) else {hint}
+    if value is None and type(None) in allowed:
+        return None
+    scalars = [t for t in allowed if t in _SCALARS]
+    if not scalars or len(scalars) != len(allowed - {type(None)}):
+        return None  # not a plain scalar field
+    ok = any(
+        (t is bool and isinstance(value, bool))
+        or (t is int and isinstance(value, numbers.Integral) and not isinstance(value, bool))
+        or (t is float and isinstance(value, numbers.Real) and not isinstance(value, bool))
+        or (t is str and isinstance(value, str))
+        for t in scalars
+    )
+    if ok:
+        return None
+    return f"{key}: must be {' or '.join(_SCALARS[t] for t in scalars)}, got {value!r}"

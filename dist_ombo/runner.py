@@ -8,8 +8,6 @@ here, once, on the final proposals.
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -54,6 +52,9 @@ class TrialConfig:
     searcher: str | None = None
 
     def __post_init__(self) -> None:
+        from dist_ombo.validation import raise_problems, trial_problems
+
+        raise_problems(trial_problems(self), "trial config")
         if not self.method and self.scheme is not None and self.searcher is not None:
             object.__setattr__(self, "method", f"{self.scheme}-{self.searcher}")
 
@@ -195,10 +196,10 @@ def write_trial_outputs(out_dir: Path, frame: pd.DataFrame, metrics: dict[str, A
 
 
 def write_json_atomic(path: Path, payload: dict[str, Any]) -> None:
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    with os.fdopen(fd, "w") as fh:
-        json.dump(jsonable(payload), fh, indent=2, sort_keys=True)
-    os.replace(tmp, path)
+    """Temp file + rename, mode 0644 (``dist_ombo.io``)."""
+    from dist_ombo.io import write_text_atomic
+
+    write_text_atomic(path, json.dumps(jsonable(payload), indent=2, sort_keys=True))
 
 
 def jsonable(obj: Any) -> Any:

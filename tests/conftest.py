@@ -11,8 +11,6 @@ ROOT = Path(__file__).resolve().parents[1]
 os.environ.setdefault("DIST_OMBO_CACHE", str(ROOT / ".cache" / "dist_ombo-test"))
 os.environ.setdefault("RAY_USAGE_STATS_ENABLED", "0")
 os.environ.setdefault("TQDM_DISABLE", "1")
-# The TF-Bind-8 measurements live beside the checkout (shared/data); CI must find them.
-os.environ.setdefault("DIST_OMBO_TFBIND8_DIR", str(ROOT.parent / "shared" / "data" / "tfbind8"))
 
 
 @pytest.fixture(scope="session")

@@ -56,7 +56,8 @@ class ModelTrainer:
         self.device, self.warning = pick_device(self.gpu_ids, torch.cuda.is_available())
 
     def info(self) -> dict[str, Any]:
-        return {"gpu_ids": self.gpu_ids, "device": self.device, "warning": self.warning, "pid": os.getpid()}
+        return {"gpu_ids": self.gpu_ids, "device": self.device, "warning": self.warning, "pid": os.getpid(),
+                "node_id": ray.get_runtime_context().get_node_id()}
 
     def fit(self, job: TrainJob, show_progress: bool = False) -> dict[str, Any]:
         scheme = get_scheme(job.scheme)
@@ -108,9 +109,11 @@ def _split(job: TrainJob, train_actors: int) -> list[TrainJob]:
 
 
 def ray_train(jobs: list[TrainJob], train_actors: int = 1, cpus_per_actor: float = 1.0,
-              gpus_per_actor: float = 0.0, show_progress: bool = False) -> list[Any]:
+              gpus_per_actor: float = 0.0, show_progress: bool = False,
+              placements: list[dict[str, Any]] | None = None) -> list[Any]:
     """Train every job on Ray actors in parallel (ensembles split into member groups, one actor
-    each) and return the models in job order, groups merged."""
+    each) and return the models in job order, groups merged. ``placements``, if given, receives
+    each actor's ``info()`` (node, GPUs, PID): where the training ran."""
     parts = [_split(job, train_actors) for job in jobs]
     flat = [p for group in parts for p in group]
     threads = max(1, int(math.floor(cpus_per_actor)))
@@ -118,6 +121,8 @@ def ray_train(jobs: list[TrainJob], train_actors: int = 1, cpus_per_actor: float
               for _ in flat]
     try:
         infos = ray.get([actor.info.remote() for actor in actors], timeout=TRAIN_TIMEOUT_S)
+        if placements is not None:
+            placements.extend(infos)
         fallbacks = [i["warning"] for i in infos if i["warning"]]
         if fallbacks:  # one warning per trial, not one per actor
             warnings.warn(f"{len(fallbacks)} of {len(infos)} training actors: {fallbacks[0]}",
@@ -190,9 +195,13 @@ def in_process_trainer():
 
 
 def ray_trainer(train_actors: int = 1, cpus_per_actor: float = 1.0, gpus_per_actor: float = 0.0):
-    """A ``pipeline.Trainer`` that trains on Ray actors with these resources."""
+    """A ``pipeline.Trainer`` that trains on Ray actors with these resources; its ``placements``
+    list collects where each actor ran."""
+    placements: list[dict[str, Any]] = []
 
     def train(jobs: list[TrainJob], show_progress: bool = False) -> list[Any]:
-        return ray_train(jobs, train_actors, cpus_per_actor, gpus_per_actor, show_progress=show_progress)
+        return ray_train(jobs, train_actors, cpus_per_actor, gpus_per_actor, show_progress=show_progress,
+                         placements=placements)
 
+    train.placements = placements  # type: ignore[attr-defined]
     return train

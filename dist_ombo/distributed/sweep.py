@@ -4,14 +4,16 @@ Each trial runs ``runner.run_trial`` inside its own placement group: a trial who
 piece trains in its own worker on the bundle's CPUs/GPU; one that splits an ensemble over several
 actors, or trains a generator beside its surrogate, gets an empty head bundle plus one bundle per
 training actor, so child actors always find their resources and nothing deadlocks. Failing trials are retried ``retries`` times and then recorded
-with their error while the rest go on. An interrupted sweep resumes: Tune restores its experiment,
-and a trial whose ``metrics.json`` is already on disk is never trained again.
+with their error while the rest go on. An interrupted sweep resumes: a trial whose files on disk
+hold an intact result of its configuration is never trained again, and a new Tune experiment runs
+the rest.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import json
+import os
 import time
 import traceback
 from dataclasses import asdict
@@ -22,9 +24,14 @@ import pandas as pd
 from ray import tune
 
 from dist_ombo.distributed.cluster import init_ray
-from dist_ombo.errors import DistOmboError
+from dist_ombo.distributed.config_checks import checked_grid
 from dist_ombo.distributed.sweep_config import GridPoint, SweepConfig, expand_grid
+from dist_ombo.distributed.sweep_lock import SweepLock
+from dist_ombo.distributed.trial_files import OTHER_CONFIG, result_problem, set_aside
+from dist_ombo.errors import DistOmboError
+from dist_ombo.io import write_text_atomic
 from dist_ombo.reporting.results import collect_results, write_results
+from dist_ombo.tasks.cache import write_parquet_atomic
 
 TRIALS_DIR = "trials"
 
@@ -43,11 +50,10 @@ def sweep_trial(config: dict[str, Any]) -> None:
 
     trial = TrialConfig.from_dict(config["point"]["trial"])
     out = Path(config["out_dir"]) / TRIALS_DIR / config["point"]["trial_id"]
-    done = out / "metrics.json"
-    if done.exists() and _same_config(out / "config.json", trial):  # finished earlier: do not redo
-        tune.report(_report_metrics({**json.loads(done.read_text()), "reused": True}))
+    if result_problem(out, trial.to_dict()) is None:  # finished and intact (e.g. by an earlier attempt)
+        tune.report(_report_metrics({**json.loads((out / "metrics.json").read_text()), "reused": True}))
         return
-    done.unlink(missing_ok=True)  # a stale result of another configuration is replaced
+    set_aside(out)  # a stale or damaged result is replaced, never reused
     torch.set_num_threads(max(1, int(trial.train_actors * trial.cpus_per_actor)))
     out.mkdir(parents=True, exist_ok=True)
     try:
@@ -62,14 +68,13 @@ def sweep_trial(config: dict[str, Any]) -> None:
         })
         raise
     (out / "error.json").unlink(missing_ok=True)
-    tune.report(_report_metrics({**result.metrics, "reused": False}))
+    import ray
 
-
-def _same_config(path: Path, trial) -> bool:
-    """Whether a finished trial folder holds the result of exactly this trial configuration."""
-    from dist_ombo.runner import jsonable
-
-    return path.exists() and json.loads(path.read_text()) == jsonable(trial.to_dict())
+    where = {  # for Tune's own records only (not the trial's metrics): which nodes did the work
+        "trial_node": ray.get_runtime_context().get_node_id(),
+        "actor_nodes": ",".join(sorted({p["node_id"] for p in getattr(trainer, "placements", [])})),
+    }
+    tune.report(_report_metrics({**result.metrics, "reused": False, **where}))
 
 
 def _pieces(trial) -> int:
@@ -116,56 +121,95 @@ def config_change_note(path: Path, config: SweepConfig) -> str | None:
 
 def run_sweep(config: SweepConfig, out_dir: str | Path, verbose: int = 1) -> pd.DataFrame:
     """Run (or resume) a sweep into ``out_dir``; returns the tidy results table, also written to
-    ``out_dir/results.parquet``."""
+    ``out_dir/results.parquet``.
+
+    The whole config is checked before Ray starts or a file is written; ``out_dir`` is then locked
+    for this sweep alone (a second sweep into it stops with the holder's PID and host). Which
+    trials run is decided by their files on disk (``trial_files``), never by Tune's saved state, so
+    a deleted or damaged trial folder is run again.
+    """
     out_dir = Path(out_dir).resolve()
-    points, skipped = expand_grid(config)
-    out_dir.mkdir(parents=True, exist_ok=True)
+    points, skipped = checked_grid(config, expand_grid(config))  # every config problem before Ray starts or a file is written
+    if out_dir.exists() and not out_dir.is_dir():
+        raise DistOmboError(f"sweep directory {out_dir} is an existing file; choose another --out")
+    with SweepLock(out_dir) as lock:
+        if lock.took_over:
+            print(f"note: took over {lock.path}, left by PID {lock.took_over.get('pid')} on "
+                  f"{lock.took_over.get('host')}, which is no longer running")
+        return _run_locked(config, out_dir, points, skipped, verbose)
+
+
+def _run_locked(config: SweepConfig, out_dir: Path, points: list[GridPoint], skipped: list[str],
+                verbose: int) -> pd.DataFrame:
     change = config_change_note(out_dir / "sweep.json", config)
     if change:
         print(change)
-    (out_dir / "sweep.json").write_text(config_json(config))
+    write_text_atomic(out_dir / "sweep.json", config_json(config))
     for note in skipped:
         print(f"skipped (incompatible): {note}")
-    init_ray()
     if config.selection is not None:
+        init_ray()
         points = apply_selection(points, select_offline(config, points, out_dir, verbose))
+    pending = pending_points(points, out_dir / TRIALS_DIR)
+    errors: dict[str, str] = {}
+    if not pending:
+        print(f"all {len(points)} trials finished earlier and their files are intact; nothing to run")
+    else:
+        if len(pending) < len(points):
+            print(f"resuming: {len(points) - len(pending)} of {len(points)} trials finished earlier, "
+                  f"{len(pending)} to run")
+        init_ray()
+        errors = _fit(config, out_dir, pending, verbose)
+    table = collect_results(out_dir / TRIALS_DIR, points, errors)
+    write_results(table, out_dir / "results.parquet")
+    return table
 
+
+def pending_points(points: list[GridPoint], trials_dir: Path) -> list[GridPoint]:
+    """The points whose folder holds no intact result of their configuration. A damaged or
+    inconsistent result is set aside (renamed) with a one-line note, so it is never reused."""
+    pending = []
+    for p in points:
+        folder = trials_dir / p.trial_id
+        problem = result_problem(folder, p.trial.to_dict())
+        if problem is None:
+            continue
+        if (folder / "metrics.json").exists():
+            moved = set_aside(folder)
+            if problem != OTHER_CONFIG:
+                print(f"trial {p.trial_id}: {problem}; set aside as {moved.name} and run again")
+        pending.append(p)
+    return pending
+
+
+def _fit(config: SweepConfig, out_dir: Path, points: list[GridPoint], verbose: int) -> dict[str, str]:
+    """One Tune experiment over ``points``; returns the error of each trial that failed for good.
+    Each run is a fresh experiment: what is finished is known from the trial folders."""
     param_space = {
         "point": tune.grid_search([{"trial_id": p.trial_id, "trial": p.trial.to_dict()} for p in points]),
         "out_dir": str(out_dir),
     }
-    trainable = tune.with_resources(sweep_trial, trial_resources)
-    storage = out_dir / "tune"
-    name = f"{config.name}-{config.digest()}"
-    if tune.Tuner.can_restore(storage / name):
-        print(f"resuming sweep {name} from {storage / name}")
-        tuner = tune.Tuner.restore(str(storage / name), trainable=trainable,
-                                   resume_unfinished=True, resume_errored=True)
-    else:
-        tuner = tune.Tuner(
-            trainable,
-            param_space=param_space,
-            tune_config=tune.TuneConfig(
-                reuse_actors=True,
-                max_concurrent_trials=config.max_concurrent,
-                trial_dirname_creator=lambda t: t.config["point"]["trial_id"],
-                trial_name_creator=lambda t: t.config["point"]["trial_id"],
-            ),
-            run_config=tune.RunConfig(
-                name=name,
-                storage_path=str(storage),
-                failure_config=tune.FailureConfig(max_failures=config.retries, fail_fast=False),
-                verbose=verbose,
-            ),
-        )
-    grid = tuner.fit()
+    tuner = tune.Tuner(
+        tune.with_resources(sweep_trial, trial_resources),
+        param_space=param_space,
+        tune_config=tune.TuneConfig(
+            reuse_actors=True,
+            max_concurrent_trials=config.max_concurrent,
+            trial_dirname_creator=lambda t: t.config["point"]["trial_id"],
+            trial_name_creator=lambda t: t.config["point"]["trial_id"],
+        ),
+        run_config=tune.RunConfig(
+            name=f"{config.name}-{config.digest()}-{time.strftime('%Y%m%d-%H%M%S')}-{os.getpid()}",
+            storage_path=str(out_dir / "tune"),
+            failure_config=tune.FailureConfig(max_failures=config.retries, fail_fast=False),
+            verbose=verbose,
+        ),
+    )
     errors = {}
-    for result in grid:
+    for result in tuner.fit():
         if result.error is not None:
             errors[result.config["point"]["trial_id"]] = f"{type(result.error).__name__}: {result.error}"
-    table = collect_results(out_dir / TRIALS_DIR, points, errors)
-    write_results(table, out_dir / "results.parquet")
-    return table
+    return errors
 
 
 def selection_trial(config: dict[str, Any]) -> None:
@@ -230,8 +274,8 @@ def select_offline(config: SweepConfig, points: list[GridPoint], out_dir: Path, 
     ascending = METRICS[sel.metric] == "min"
     best = summary.sort_values(sel.metric, ascending=ascending, kind="stable").groupby("pair").head(1)
     chosen = {row["pair"]: json.loads(row["params"]) for _, row in best.iterrows()}
-    summary.to_parquet(out_dir / "selection.parquet", index=False)
-    chosen_file.write_text(json.dumps({"metric": sel.metric, "chosen": chosen}, indent=2))
+    write_parquet_atomic(summary, out_dir / "selection.parquet")
+    write_text_atomic(chosen_file, json.dumps({"metric": sel.metric, "chosen": chosen}, indent=2))
     for pair, params in chosen.items():
         print(f"selected offline ({sel.metric}) for {pair.replace('||', ' x ')}: {params}")
     return {tuple(k.split("||")): v for k, v in chosen.items()}

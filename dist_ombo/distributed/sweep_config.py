@@ -84,6 +84,9 @@ class SweepConfig:
     def __post_init__(self) -> None:
         if self.methods == "all":
             object.__setattr__(self, "methods", ("all",))
+        from dist_ombo.distributed.config_checks import check_fields
+
+        check_fields(self)  # every field problem at once, one line each, before anything runs
         if not self.tasks or not self.methods or not self.seeds:
             raise ConfigError("a sweep needs non-empty 'tasks', 'methods' and 'seeds'")
         if not re.fullmatch(r"[A-Za-z0-9_.-]+", self.name):
@@ -98,7 +101,13 @@ class SweepConfig:
         path = Path(path)
         if not path.exists():
             raise ConfigError(f"sweep config {path} does not exist")
-        data = yaml.safe_load(path.read_text())
+        try:
+            with open(path, encoding="utf-8") as fh:
+                data = yaml.safe_load(fh)
+        except yaml.YAMLError as exc:  # the parser's message names the line and column
+            raise ConfigError(f"sweep config {path} is not valid YAML: {' '.join(str(exc).split())}") from exc
+        except (OSError, UnicodeDecodeError) as exc:
+            raise ConfigError(f"cannot read sweep config {path}: {exc}") from exc
         if not isinstance(data, dict):
             raise ConfigError(f"sweep config {path} must be a YAML mapping with tasks, methods, seeds")
         return cls.from_dict(data)

@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from typing import Any, Callable
 
-from dist_ombo.errors import UnknownNameError
+from dist_ombo.errors import ConfigError, DistOmboError, UnknownNameError
 from dist_ombo.tasks.base import OfflineDataset, Task
 
 _REGISTRY: dict[str, Callable[..., Task]] = {}
@@ -42,6 +42,11 @@ def get_task(name: str, **params: Any) -> Task:
         return registry[key](**params)
     except TypeError as exc:
         raise UnknownNameError(f"task {name!r} does not take parameters {sorted(params)}: {exc}") from exc
+    except DistOmboError:
+        raise
+    except ValueError as exc:  # e.g. dim=abc: name the task and the parameters given
+        given = ", ".join(f"{k}={v!r}" for k, v in params.items())
+        raise ConfigError(f"task {name!r} with parameters ({given}): {exc}") from exc
 
 
 __all__ = ["OfflineDataset", "Task", "get_task", "task_names"]

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import os
 from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
@@ -187,14 +188,20 @@ class Task(ABC):
         The same (task params, seed, protocol version) always gives the same data; the cache is
         keyed by all three, so a protocol change never reuses stale files.
         """
-        from dist_ombo.tasks.cache import load_cached, save_cached  # local: keeps pyarrow off import path
+        from dist_ombo.tasks.cache import CorruptCacheError, load_cached, save_cached  # local: keeps pyarrow off import path
 
         if not isinstance(seed, (int, np.integer)) or seed < 0:
             raise TaskInputError(f"{self.name}: seed must be a non-negative integer, got {seed!r}")
         path = Path(cache_dir) if cache_dir is not None else _default_cache_dir() / "datasets"
         file = path / f"{self.cache_key(seed)}.parquet"
+        loaded = None
         if cache and file.exists():
-            Xtr, Ytr, Xh, Yh = load_cached(file, self.dim, self.n_obj)
+            try:
+                loaded = load_cached(file, self.dim, self.n_obj)
+            except CorruptCacheError as exc:  # damaged or replaced: never used, rebuilt below
+                logging.getLogger(__name__).warning("dataset cache %s: %s; rebuilding it", file, exc)
+        if loaded is not None:
+            Xtr, Ytr, Xh, Yh = loaded
         else:
             rng = np.random.default_rng(np.random.SeedSequence([int(seed), _stable_hash(self.name)]))
             Xtr, Ytr, Xh, Yh = self._build_dataset(rng)

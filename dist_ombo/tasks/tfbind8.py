@@ -6,8 +6,9 @@ dataset is Design-Bench's: the rows with y <= the median (0.4393), 32,898 of 65,
 every seed (the seed varies only the method). Scores are normalized with the full table's
 min / max (0 and 1), so D(best) = 0.439.
 
-The data is not shipped with the package: the two ``.npy`` files are read from ``data_dir``, or
-from the directory in ``$DIST_OMBO_TFBIND8_DIR``, and verified against their SHA-256 checksums.
+The two ``.npy`` files ship with the package (``dist_ombo/tasks/data/tfbind8``, 2.3 MB), so the task
+works from a bare clone or a wheel; ``data_dir`` or ``$DIST_OMBO_TFBIND8_DIR`` point it at another
+copy. Whichever copy is read is verified against the SHA-256 checksums below.
 Designs are tokens 0..3 (A, C, G, T). Binding is maximized; internally the objective is ``-y``.
 """
 
@@ -30,6 +31,8 @@ FILES = {
     "y": ("tf_bind_8-SIX6_REF_R1-y-0.npy", "a61dd97796a4173d3a2a3d016db44e5d42e1f1d6a39d9f1ad2465d2c6b94fcb7"),
 }
 LENGTH, VOCAB = 8, 4
+#: The copy shipped as package data (pyproject.toml ``package-data``).
+PACKAGED_DIR = Path(__file__).resolve().parent / "data" / "tfbind8"
 
 
 def _sha256(path: Path) -> str:
@@ -41,28 +44,23 @@ def _sha256(path: Path) -> str:
 
 
 def locate(data_dir: str | Path | None = None) -> Path:
-    """The directory holding both files: ``data_dir`` if given, else ``$DIST_OMBO_TFBIND8_DIR``.
-    Raises a ``DataError`` that says what is missing and where it looked."""
-    looked: list[str] = []
-    candidates: list[Path] = []
+    """The directory holding both files: ``data_dir`` if given, else ``$DIST_OMBO_TFBIND8_DIR``,
+    else the copy shipped with the package. Raises a ``DataError`` that says what is missing and
+    where it looked."""
     if data_dir is not None:
-        candidates.append(Path(data_dir))
-        looked.append(f"data_dir={data_dir}")
+        folder, source = Path(data_dir), f"data_dir={data_dir}"
     elif os.environ.get(ENV_VAR):
-        candidates.append(Path(os.environ[ENV_VAR]))
-        looked.append(f"${ENV_VAR}={os.environ[ENV_VAR]}")
+        folder, source = Path(os.environ[ENV_VAR]), f"${ENV_VAR}={os.environ[ENV_VAR]}"
     else:
-        looked.append(f"${ENV_VAR} (not set)")
-    for folder in candidates:
-        missing = [name for name, _ in FILES.values() if not (folder / name).is_file()]
-        if not missing:
-            return folder
-        raise DataError(f"TF-Bind-8 data incomplete in {folder}: missing {', '.join(missing)}")
-    raise DataError(
-        "TF-Bind-8 data not found; looked at " + ", ".join(looked)
-        + f". Pass data_dir=... (CLI: --param data_dir=DIR) or set ${ENV_VAR} to the folder holding "
-        + " and ".join(name for name, _ in FILES.values())
-    )
+        folder, source = PACKAGED_DIR, "the package's own copy"
+    missing = [name for name, _ in FILES.values() if not (folder / name).is_file()]
+    if missing:
+        raise DataError(
+            f"TF-Bind-8 data incomplete in {folder} ({source}): missing {', '.join(missing)}. "
+            f"Pass data_dir=... (CLI: --param data_dir=DIR) or set ${ENV_VAR} to the folder holding "
+            + " and ".join(name for name, _ in FILES.values())
+        )
+    return folder
 
 
 @lru_cache(maxsize=4)

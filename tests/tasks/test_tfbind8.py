@@ -7,14 +7,16 @@ import pytest
 from dist_ombo import metrics as M
 from dist_ombo.errors import DataError, TaskInputError
 from dist_ombo.tasks import get_task
-from dist_ombo.tasks.tfbind8 import ENV_VAR, FILES
+from dist_ombo.tasks.tfbind8 import ENV_VAR, FILES, PACKAGED_DIR, _sha256, locate
 
-DATA = os.environ[ENV_VAR]  # set by tests/conftest.py to ../shared/data/tfbind8; must exist
+DATA = str(PACKAGED_DIR)  # the copy shipped with the package
 
 
-def test_shared_data_is_present():
-    for name, _ in FILES.values():
-        assert os.path.isfile(os.path.join(DATA, name)), f"TF-Bind-8 file missing: {DATA}/{name}"
+def test_the_package_ships_the_data_and_uses_it_by_default(monkeypatch):
+    monkeypatch.delenv(ENV_VAR, raising=False)
+    assert locate() == PACKAGED_DIR
+    for name, expected in FILES.values():
+        assert _sha256(PACKAGED_DIR / name) == expected
 
 
 def test_oracle_is_the_measured_table():
@@ -46,9 +48,10 @@ def test_dataset_is_the_lower_half_with_dbest_0439():
 def test_missing_and_corrupt_data_say_what_and_where(tmp_path, monkeypatch):
     with pytest.raises(DataError, match=r"missing tf_bind_8-SIX6_REF_R1-x-0.npy.*"):
         get_task("tfbind8", data_dir=tmp_path).oracle(np.zeros((1, 8)))
-    monkeypatch.delenv(ENV_VAR)
-    with pytest.raises(DataError, match=rf"looked at \${ENV_VAR} \(not set\)"):
+    monkeypatch.setenv(ENV_VAR, str(tmp_path / "nowhere"))
+    with pytest.raises(DataError, match=rf"\${ENV_VAR}=.*nowhere.*missing"):
         get_task("tfbind8").dataset(seed=0, cache=False)
+    monkeypatch.delenv(ENV_VAR)
     for name, _ in FILES.values():
         shutil.copy(os.path.join(DATA, name), tmp_path / name)
     y = np.load(tmp_path / FILES["y"][0])
