@@ -50,6 +50,10 @@ def _entry_problems(key: str, entries: Any, valid: tuple[str, ...], mappings: tu
             problems.append(f"{where}: must be a name or a mapping with a 'name'{hint}, got {entry!r}")
             continue
         keys, maps = (PAIR_KEYS, ("model", "search_params")) if pair else (valid, mappings)
+        if key == "methods" and not pair and isinstance(entry.get("search"), str):
+            problems.append(f"{where}: 'search' of a preset holds overrides, not a search name; to pair a "
+                            f"scheme with a search write {{scheme: S, search: {entry['search']}}}")
+            continue
         unknown = sorted(set(entry) - set(keys))
         if unknown:
             problems.append(f"{where}: unknown key(s) {unknown}; valid: {', '.join(keys)}")
