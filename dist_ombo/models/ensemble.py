@@ -19,7 +19,7 @@ import torch
 
 from dist_ombo.config import config_from_dict
 from dist_ombo.errors import ConfigError, DataError
-from dist_ombo.models.batched_mlp import BatchedMLP
+from dist_ombo.models.batched_mlp import BatchedMLP, MSEStep
 from dist_ombo.models.normalize import MinMaxNormalizer, OneHotEncoder
 
 HEADS = ("multiple", "multihead")
@@ -191,6 +191,7 @@ class EnsembleSurrogate:
         opt = torch.optim.Adam(net.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay,
                                fused=device.type in _FUSED_ADAM_DEVICES)
         sched = torch.optim.lr_scheduler.ExponentialLR(opt, gamma=cfg.lr_decay)
+        mse_step = MSEStep(net, opt)
         n_train, bs = len(x_tr), cfg.batch_size
         n_epochs = cfg.epochs
         if cfg.max_steps is not None:
@@ -207,13 +208,9 @@ class EnsembleSurrogate:
                     break
                 idx = order[:, start:start + bs]  # (n_nets, B)
                 yb = t_tr[idx, obj[:, None]].unsqueeze(-1) if multiple else t_tr[idx]
-                pred = net(x_tr[idx])  # (n_nets, B, out)
                 # Per-net mean over the batch, summed over nets and outputs: each net's gradient
                 # is that of its own loss (multihead: per-objective MSEs summed, "Vallina").
-                loss = (pred - yb).square().mean(dim=1).sum()
-                opt.zero_grad(set_to_none=True)
-                loss.backward()
-                opt.step()
+                loss = mse_step(x_tr[idx], yb)
                 total += loss.detach() * idx.shape[1]
                 seen += idx.shape[1]
                 step += 1
