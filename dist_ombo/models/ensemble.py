@@ -241,14 +241,9 @@ class EnsembleSurrogate:
         if X.ndim != 2:
             raise DataError(f"X must be 2-D (n, d), got shape {X.shape}")
         feats = self._features(X)
-        means, stds = [], []
-        with torch.no_grad():
-            for chunk in torch.split(feats, self._chunk_rows()):
-                mu, sd = self._mean_std(self._members(chunk))
-                means.append(mu.cpu())
-                stds.append(sd.cpu())
-        mean = torch.cat(means).double().numpy() if means else np.zeros((0, self.n_obj))
-        std = torch.cat(stds).double().numpy() if stds else np.zeros((0, self.n_obj))
+        with torch.no_grad():  # BatchedMLP.infer: no autograd, chunked net by net in the cache
+            mu, sd = self._mean_std(self._members(feats, infer=True))
+        mean, std = mu.cpu().double().numpy(), sd.cpu().double().numpy()
         return self.y_normalizer.inverse(mean), self.y_normalizer.inverse_std(std)
 
     def predict_torch(self, x: torch.Tensor, normalized_y: bool = False) -> tuple[torch.Tensor, torch.Tensor]:
@@ -272,9 +267,11 @@ class EnsembleSurrogate:
     def n_members(self) -> int:
         return self.config.n_members
 
-    def _members(self, feats: torch.Tensor) -> torch.Tensor:
-        """Per-member predictions ``(n_members, n, m)`` in normalized y units."""
-        out = self.net(feats)  # (n_nets, n, out)
+    def _members(self, feats: torch.Tensor, infer: bool = False) -> torch.Tensor:
+        """Per-member predictions ``(n_members, n, m)`` in normalized y units (``infer``: through
+        the no-autograd ``BatchedMLP.infer``; other nets, e.g. IOM's two-stage one, run forward)."""
+        fast = infer and isinstance(self.net, BatchedMLP)
+        out = self.net.infer(feats) if fast else self.net(feats)  # (n_nets, n, out)
         if self.config.head == "multiple":
             out = out.reshape(self.n_members, self.n_obj, -1).transpose(1, 2)
         return out
