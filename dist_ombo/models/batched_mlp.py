@@ -136,7 +136,7 @@ class BatchedMLP(nn.Module):
             weights_t, biases = self._inference_weights()
             n, last = x.shape[0], len(weights_t) - 1
             out = torch.empty(self.n_nets, n, self.out_features, dtype=x.dtype, device=x.device)
-            rows = min(n, self._infer_rows())
+            rows = max(1, min(n, self._infer_rows()))
             # two ping-pong activation buffers for all chunks and nets (widest layer)
             scratch = [torch.empty(rows * max(self.sizes[1:-1], default=1), dtype=x.dtype, device=x.device)
                        for _ in range(2)]

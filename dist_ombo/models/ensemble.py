@@ -241,6 +241,8 @@ class EnsembleSurrogate:
         if X.ndim != 2:
             raise DataError(f"X must be 2-D (n, d), got shape {X.shape}")
         feats = self._features(X)
+        if len(feats) == 0:
+            return np.zeros((0, self.n_obj)), np.zeros((0, self.n_obj))
         with torch.no_grad():  # BatchedMLP.infer: no autograd, chunked net by net in the cache
             mu, sd = self._mean_std(self._members(feats, infer=True))
         mean, std = mu.cpu().double().numpy(), sd.cpu().double().numpy()
@@ -268,10 +270,12 @@ class EnsembleSurrogate:
         return self.config.n_members
 
     def _members(self, feats: torch.Tensor, infer: bool = False) -> torch.Tensor:
-        """Per-member predictions ``(n_members, n, m)`` in normalized y units (``infer``: through
-        the no-autograd ``BatchedMLP.infer``; other nets, e.g. IOM's two-stage one, run forward)."""
-        fast = infer and isinstance(self.net, BatchedMLP)
-        out = self.net.infer(feats) if fast else self.net(feats)  # (n_nets, n, out)
+        """Per-member predictions ``(n_members, n, m)`` in normalized y units. ``infer`` (no
+        autograd): ``BatchedMLP.infer``, or other nets' (IOM's two-stage) forward in row chunks."""
+        if infer:
+            out = self.net.infer(feats) if isinstance(self.net, BatchedMLP) else self._forward_chunked(feats)
+        else:
+            out = self.net(feats)  # (n_nets, n, out)
         if self.config.head == "multiple":
             out = out.reshape(self.n_members, self.n_obj, -1).transpose(1, 2)
         return out
