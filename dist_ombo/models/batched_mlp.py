@@ -128,10 +128,14 @@ class BatchedMLP(nn.Module):
         reused from cache. The weights are kept transposed, ``(out, in)`` contiguous, so each
         layer is ``addmm(b, x, W.T)``, the layout MKL runs fastest (as ``nn.Linear``); that copy
         is rebuilt whenever a weight changes (moved, stepped, loaded). The activation works in
-        place on the matmul's output.
+        place on the matmul's output. On a GPU, where launches cost more than cache misses, it is
+        the batched ``forward`` under ``no_grad``.
         """
         if x.dim() != 2 or x.shape[1] != self.in_features:
             raise ValueError(f"expected input (n, {self.in_features}), got {tuple(x.shape)}")
+        if x.device.type != "cpu":
+            with torch.no_grad():
+                return self.forward(x)
         with torch.no_grad():
             weights_t, biases = self._inference_weights()
             n, last = x.shape[0], len(weights_t) - 1
