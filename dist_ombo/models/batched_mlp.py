@@ -119,42 +119,47 @@ class BatchedMLP(nn.Module):
 
     def infer(self, x: torch.Tensor) -> torch.Tensor:
         """Forward of one input ``x`` ``(n, in)`` shared by every net, without autograd (for
-        search, which calls it thousands of times); returns ``(n_nets, n, out)`` as ``forward``
-        does, equal to it up to float rounding (another summation order, ~1e-7 relative).
+        search, which calls it thousands of times); returns ``(n_nets, n, out)``, equal to
+        ``forward`` up to float rounding: bitwise on the CPU measured here for search-sized layers
+        and chunks, where MKL runs a net's ``addmm`` with the kernel ``baddbmm`` uses per net, but
+        not for tiny layers or chunks of one or two rows, where BLAS picks other kernels.
 
-        Net by net over row chunks of at most ``_infer_rows`` rows: one chunk's activations stay in
-        the cache between layers, where one batched matmul over all nets and all rows would stream
-        them through memory, and the rows of a chunk are enough for each weight matrix to be
-        reused from cache. The weights are kept transposed, ``(out, in)`` contiguous, so each
-        layer is ``addmm(b, x, W.T)``, the layout MKL runs fastest (as ``nn.Linear``); that copy
-        is rebuilt whenever a weight changes (moved, stepped, loaded). The activation works in
-        place on the matmul's output. On a GPU, where launches cost more than cache misses, it is
-        the batched ``forward`` under ``no_grad``.
+        Row chunks of at most ``_infer_rows`` rows; in each, the hidden layers run net by net
+        (``addmm``), so one net's activations stay in the cache between layers where one batched
+        matmul over all nets would stream them all through memory, then the output layer runs
+        batched over the nets (``baddbmm``, as ``forward`` does: a one-column ``addmm`` takes
+        MKL's matrix-vector path, which rounds differently). Hidden weights are kept transposed,
+        ``(out, in)`` contiguous, so each layer is ``addmm(b, x, W.T)``, the layout MKL runs
+        fastest (as ``nn.Linear``); that copy is rebuilt whenever a weight changes (moved,
+        stepped, loaded). The activation works in place. On a GPU, where launches cost more than
+        cache misses, this is the batched ``forward`` under ``no_grad``.
         """
         if x.dim() != 2 or x.shape[1] != self.in_features:
             raise ValueError(f"expected input (n, {self.in_features}), got {tuple(x.shape)}")
-        if x.device.type != "cpu":
+        if x.device.type != "cpu" or len(self.weights) == 1:
             with torch.no_grad():
                 return self.forward(x)
         with torch.no_grad():
             weights_t, biases = self._inference_weights()
-            n, last = x.shape[0], len(weights_t) - 1
+            n, last, widths = x.shape[0], len(self.weights) - 1, self.sizes[1:-1]
             out = torch.empty(self.n_nets, n, self.out_features, dtype=x.dtype, device=x.device)
-            rows = max(1, min(n, self._infer_rows()))
-            # two ping-pong activation buffers for all chunks and nets (widest layer)
-            scratch = [torch.empty(rows * max(self.sizes[1:-1], default=1), dtype=x.dtype, device=x.device)
-                       for _ in range(2)]
-            for i in range(self.n_nets):
-                for start in range(0, n, rows):
-                    h = x[start:start + rows]
-                    r = h.shape[0]
-                    for k in range(last + 1):
-                        if k == last:
-                            torch.addmm(biases[k][i], h, weights_t[k][i].T, out=out[i, start:start + r])
-                        else:
-                            z = scratch[k % 2][: r * self.sizes[k + 1]].view(r, self.sizes[k + 1])
-                            torch.addmm(biases[k][i], h, weights_t[k][i].T, out=z)
-                            h = F.leaky_relu(z, self.negative_slope, inplace=True)
+            # equal chunks (no short remainder of a row or two, which BLAS computes another way)
+            rows = max(1, math.ceil(n / max(1, math.ceil(n / self._infer_rows()))))
+            # the last hidden layer of every net (the output layer's input), and two ping-pong
+            # buffers for the hidden layers before it
+            last_in = torch.empty(self.n_nets * rows * widths[-1], dtype=x.dtype, device=x.device)
+            scratch = [torch.empty(rows * max(widths), dtype=x.dtype, device=x.device) for _ in range(2)]
+            for start in range(0, n, rows):
+                xc = x[start:start + rows]
+                r = xc.shape[0]
+                hidden = last_in[: self.n_nets * r * widths[-1]].view(self.n_nets, r, widths[-1])
+                for i in range(self.n_nets):
+                    h = xc
+                    for k in range(last):
+                        z = hidden[i] if k == last - 1 else scratch[k % 2][: r * widths[k]].view(r, widths[k])
+                        torch.addmm(biases[k][i], h, weights_t[k][i].T, out=z)
+                        h = F.leaky_relu(z, self.negative_slope, inplace=True)
+                out[:, start:start + r] = torch.baddbmm(self.biases[last], hidden, self.weights[last])
         return out
 
     def _infer_rows(self) -> int:

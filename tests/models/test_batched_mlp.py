@@ -132,6 +132,16 @@ def test_infer_equals_forward(hidden, n):
     assert not got.requires_grad
 
 
+@pytest.mark.parametrize("out", [1, 2])
+def test_infer_equals_forward_at_search_sizes(out):
+    """The layouts a search uses (one output per net, many nets, a 30-dimensional design);
+    uneven row counts are split into equal chunks."""
+    net = BatchedMLP(30, out, (256, 256), 10, generator=torch.Generator().manual_seed(3))
+    x = torch.rand(1025, 30, generator=torch.Generator().manual_seed(4))
+    with torch.no_grad():
+        torch.testing.assert_close(net.infer(x), net(x), rtol=1e-5, atol=1e-6)
+
+
 def test_infer_follows_weight_changes():
     """The cached transposed weights are rebuilt after an in-place change and a move."""
     net = make_net((8, 8)).requires_grad_(False)
@@ -158,7 +168,7 @@ def test_infer_rejects_per_net_inputs_and_pickles_without_its_cache():
 
 
 def test_predict_matches_the_batched_forward():
-    """``predict`` (through ``infer``) agrees with the differentiable path to float rounding."""
+    """``predict`` (through ``infer``) agrees with the differentiable path."""
     rng = np.random.default_rng(1)
     X = rng.uniform(size=(300, 3))
     Y = np.stack([X.sum(1), (X**2).sum(1)], axis=1)
