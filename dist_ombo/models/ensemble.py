@@ -19,7 +19,7 @@ import torch
 
 from dist_ombo.config import config_from_dict
 from dist_ombo.errors import ConfigError, DataError
-from dist_ombo.models.batched_mlp import BatchedMLP
+from dist_ombo.models.batched_mlp import BatchedMLP, MSEStep
 from dist_ombo.models.normalize import MinMaxNormalizer, OneHotEncoder
 from dist_ombo.problem import OfflineProblem
 from dist_ombo.seeding import torch_generators
@@ -177,6 +177,7 @@ class EnsembleSurrogate:
         opt = torch.optim.Adam(net.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay,
                                fused=device.type in _FUSED_ADAM_DEVICES)
         sched = torch.optim.lr_scheduler.ExponentialLR(opt, gamma=cfg.lr_decay)
+        mse_step = MSEStep(net, opt)
         n_train, bs = len(x_tr), cfg.batch_size
         n_epochs = cfg.epochs
         if cfg.max_steps is not None:
@@ -193,13 +194,9 @@ class EnsembleSurrogate:
                     break
                 idx = order[:, start:start + bs]  # (n_nets, B)
                 yb = t_tr[idx, obj[:, None]].unsqueeze(-1) if multiple else t_tr[idx]
-                pred = net(x_tr[idx])  # (n_nets, B, out)
                 # Per-net mean over the batch, summed over nets and outputs: each net's gradient
                 # is that of its own loss (multihead: per-objective MSEs summed, "Vallina").
-                loss = (pred - yb).square().mean(dim=1).sum()
-                opt.zero_grad(set_to_none=True)
-                loss.backward()
-                opt.step()
+                loss = mse_step(x_tr[idx], yb)
                 total += loss.detach() * idx.shape[1]
                 seen += idx.shape[1]
                 step += 1
@@ -230,14 +227,11 @@ class EnsembleSurrogate:
         if X.ndim != 2:
             raise DataError(f"X must be 2-D (n, d), got shape {X.shape}")
         feats = self._features(X)
-        means, stds = [], []
-        with torch.no_grad():
-            for chunk in torch.split(feats, self._chunk_rows()):
-                mu, sd = self._mean_std(self._members(chunk))
-                means.append(mu.cpu())
-                stds.append(sd.cpu())
-        mean = torch.cat(means).double().numpy() if means else np.zeros((0, self.n_obj))
-        std = torch.cat(stds).double().numpy() if stds else np.zeros((0, self.n_obj))
+        if len(feats) == 0:
+            return np.zeros((0, self.n_obj)), np.zeros((0, self.n_obj))
+        with torch.no_grad():  # BatchedMLP.infer: no autograd, chunked net by net in the cache
+            mu, sd = self._mean_std(self._members(feats, infer=True))
+        mean, std = mu.cpu().double().numpy(), sd.cpu().double().numpy()
         return self.y_normalizer.inverse(mean), self.y_normalizer.inverse_std(std)
 
     def predict_torch(self, x: torch.Tensor, normalized_y: bool = False) -> tuple[torch.Tensor, torch.Tensor]:
@@ -261,9 +255,13 @@ class EnsembleSurrogate:
     def n_members(self) -> int:
         return self.config.n_members
 
-    def _members(self, feats: torch.Tensor) -> torch.Tensor:
-        """Per-member predictions ``(n_members, n, m)`` in normalized y units."""
-        out = self.net(feats)  # (n_nets, n, out)
+    def _members(self, feats: torch.Tensor, infer: bool = False) -> torch.Tensor:
+        """Per-member predictions ``(n_members, n, m)`` in normalized y units. ``infer`` (no
+        autograd): ``BatchedMLP.infer``, or other nets' (IOM's two-stage) forward in row chunks."""
+        if infer:
+            out = self.net.infer(feats) if isinstance(self.net, BatchedMLP) else self._forward_chunked(feats)
+        else:
+            out = self.net(feats)  # (n_nets, n, out)
         if self.config.head == "multiple":
             out = out.reshape(self.n_members, self.n_obj, -1).transpose(1, 2)
         return out
