@@ -14,9 +14,9 @@ import sys
 
 import yaml
 
-from dist_ombo.cli import format_metrics
 from dist_ombo.distributed.actors import ray_trainer
 from dist_ombo.distributed.cluster import init_ray
+from dist_ombo.reporting.headline import format_trial
 from dist_ombo.runner import TrialConfig, run_trial
 
 
@@ -51,7 +51,7 @@ def main(argv: list[str] | None = None) -> int:
     trainer = ray_trainer(config.train_actors, config.cpus_per_actor, config.gpus_per_actor)
     result = run_trial(config, out_dir=args.out, trainer=trainer)
 
-    print(format_metrics(result.metrics))
+    print(format_trial(result.metrics))
     print()
     for key in sorted(result.metrics):
         print(f"  {key:<22} {result.metrics[key]}")

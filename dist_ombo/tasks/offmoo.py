@@ -7,7 +7,7 @@ from typing import Any
 import numpy as np
 
 from dist_ombo.tasks.base import Task
-from dist_ombo.tasks.protocols import offmoo_collect, split_best_by_nds
+from dist_ombo.tasks.protocols import split_best_by_nds
 
 #: Fraction of the collected designs hidden as the best part (Off-MOO-Bench: 40%).
 HIDDEN_FRACTION = 0.4
@@ -60,6 +60,8 @@ class OffMOOTask(Task):
         return self.n_total - int(round(HIDDEN_FRACTION * self.n_total))
 
     def _build_dataset(self, rng: np.random.Generator):
+        from dist_ombo.tasks.offmoo_collection import offmoo_collect  # pymoo's algorithms: only to build data
+
         X, Y = offmoo_collect(
             self._evaluate,
             self.lower,
