@@ -23,6 +23,7 @@ from dist_ombo.config import config_from_dict
 from dist_ombo.errors import ConfigError
 from dist_ombo.methods import MethodSpec, get_budget, get_method
 from dist_ombo.models.registry import get_scheme
+from dist_ombo.search.permutation import permutation_refusal
 from dist_ombo.search.registry import SearchContext, get_searcher
 from dist_ombo.tasks import get_task
 from dist_ombo.tasks.base import PROTOCOL_VERSION, Task
@@ -126,6 +127,10 @@ def check_compatible(task: Task, spec: MethodSpec) -> None:
         )
     if task.is_discrete and not spec.discrete:
         raise ConfigError(f"method {spec.name!r} does not support discrete designs ({task.name!r})")
+    if task.design_kind == "permutation":
+        why = permutation_refusal(spec.search, spec.search_params.get("algorithm"), spec.generator)
+        if why:
+            raise ConfigError(f"method {spec.name!r} cannot search permutations ({task.name!r}): {why}")
 
 
 def run_trial(
@@ -166,7 +171,8 @@ def run_trial(
     total = int(getattr(resolved.search, searcher.steps_field, 0) or 0)
     with _bar(progress and total > 0, total, f"search ({spec.search})") as bar:
         ctx = SearchContext(surrogate, data.X, data.Y, task.lower, task.upper, task.n_categories,
-                            n_proposals, seed_search, bar.step if bar else None, models)
+                            n_proposals, seed_search, bar.step if bar else None, models,
+                            design_kind=task.design_kind)
         proposals, n_evals = searcher.run(ctx, resolved.search)
     times["time_search_s"] = time.perf_counter() - t
 

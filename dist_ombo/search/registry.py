@@ -30,6 +30,7 @@ class SearchContext:
     seed: int
     progress: Callable[[int, int], None] | None = None
     models: dict[str, Any] = field(default_factory=dict)
+    design_kind: str | None = None  # "continuous", "categorical" or "permutation" (Task.design_kind)
 
 
 @dataclass(frozen=True)
