@@ -78,3 +78,13 @@ def test_ensemble_nsga2_end_to_end_on_permutations(task_name, one_torch_thread):
     assert np.isfinite(result.metrics["hv"]) and result.metrics["hv"] > 0
     again = run_trial(cfg)
     np.testing.assert_array_equal(again.proposals.to_numpy(), result.proposals.to_numpy())
+
+
+def test_sweep_grid_skips_methods_that_cannot_search_permutations():
+    from dist_ombo.distributed.sweep_config import SweepConfig, expand_grid
+
+    cfg = SweepConfig(tasks=({"name": "bi_kp_50", "params": TINY},), methods=("ensemble-nsga2", "pgs", "ddom-nsga2"),
+                      seeds=(0,))
+    points, skipped = expand_grid(cfg)
+    assert [p.method_label for p in points] == ["ensemble-nsga2"]
+    assert len(skipped) == 2 and all("cannot search permutations" in s for s in skipped)
