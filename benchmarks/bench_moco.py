@@ -2,7 +2,8 @@
 
     python -m benchmarks.bench_moco sizes [--gens 20]           # writes results/moco_sizes.json
     python -m benchmarks.bench_moco build bi_kp_50 ...          # full reference builds, timed
-    python -m benchmarks.bench_moco compare [--seeds 0 1 2]     # writes results/moco_compare.json
+    python -m benchmarks.bench_moco compare [--seeds 0 1 2] [--encoding position] [--tag _x]
+                                                                # writes results/moco_compare<tag>.json
 
 ``sizes`` runs ``--gens`` generations of each task's collection (population 500) and extrapolates
 the reference build time from the seconds per generation; ``build`` times whole reference builds.
@@ -54,14 +55,17 @@ def build(names: list[str]) -> None:
     print("wrote", write_results("moco_builds", {"rows": rows}))
 
 
-def compare(seeds: list[int], budget: str) -> None:
+def compare(seeds: list[int], budget: str, tasks: list[str], encoding: str | None, tag: str) -> None:
     import torch
 
     from dist_ombo.runner import TrialConfig, run_trial
 
     torch.set_num_threads(1)
     rows = []
-    for name, params in COMPARE_TASKS.items():
+    for name in tasks:
+        params = dict(COMPARE_TASKS[name])
+        if encoding is not None:  # how the surrogate sees designs; the data stay the same
+            params["encoding"] = encoding
         for seed in seeds:
             t = time.perf_counter()
             data = get_task(name, **params).dataset(seed)
@@ -69,14 +73,15 @@ def compare(seeds: list[int], budget: str) -> None:
             result = run_trial(TrialConfig(task=name, method="ensemble-nsga2", seed=seed, budget=budget,
                                            task_params=params))
             m = result.metrics
-            row = {"task": name, "seed": seed, "task_params": params, "budget": budget, "n_train": len(data),
+            row = {"task": name, "seed": seed, "task_params": params,
+                   "encoding": get_task(name, **params).surrogate_encoding, "budget": budget, "n_train": len(data),
                    "dataset_s": round(build_s, 1), "hv": m["hv"], "hv_dbest": m["hv_dbest"],
                    "hv_ratio": m["hv_ratio"], "beats_dbest": m["beats_dbest"], "hv_50th": m["hv_50th"],
                    "final_val_loss": m["final_val_loss"], "train_s": round(m["time_train_s"], 1),
                    "search_s": round(m["time_search_s"], 1)}
             rows.append(row)
             print(json.dumps(row), flush=True)
-    print("wrote", write_results("moco_compare", {"method": "ensemble-nsga2", "rows": rows}))
+    print("wrote", write_results(f"moco_compare{tag}", {"method": "ensemble-nsga2", "rows": rows}))
 
 
 def main() -> None:
@@ -89,13 +94,17 @@ def main() -> None:
     p = sub.add_parser("compare")
     p.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
     p.add_argument("--budget", default="cpu")
+    p.add_argument("--tasks", nargs="+", default=list(COMPARE_TASKS), choices=list(COMPARE_TASKS))
+    p.add_argument("--encoding", choices=["position", "adjacency"], default=None,
+                   help="surrogate input (default: each task's own)")
+    p.add_argument("--tag", default="", help="suffix of the results file name")
     args = parser.parse_args()
     if args.cmd == "sizes":
         sizes(args.gens)
     elif args.cmd == "build":
         build(args.names)
     else:
-        compare(args.seeds, args.budget)
+        compare(args.seeds, args.budget, args.tasks, args.encoding, args.tag)
 
 
 if __name__ == "__main__":

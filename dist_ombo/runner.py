@@ -22,6 +22,7 @@ from dist_ombo import metrics as M
 from dist_ombo.config import config_from_dict
 from dist_ombo.errors import ConfigError
 from dist_ombo.methods import MethodSpec, get_budget, get_method
+from dist_ombo.models.permutation_encoding import EncodedSurrogate, PermutationEncoder
 from dist_ombo.models.registry import get_scheme
 from dist_ombo.search.permutation import permutation_refusal
 from dist_ombo.search.registry import SearchContext, get_searcher
@@ -156,6 +157,12 @@ def run_trial(
         int(s.generate_state(1)[0]) for s in np.random.SeedSequence(config.seed).spawn(3)
     )
     common = (data.X, data.Y, task.lower, task.upper, task.n_categories)
+    encoder = None
+    if task.design_kind == "permutation" and getattr(task, "surrogate_encoding", "position") == "adjacency":
+        # the surrogate sees adjacency features in [0, 1]; search still varies permutations
+        encoder = PermutationEncoder(task.dim, "adjacency")
+        F = encoder.transform(data.X)
+        common = (F, data.Y, np.zeros(F.shape[1]), np.ones(F.shape[1]), None)
     jobs = []
     if spec.scheme is not None:
         jobs.append(TrainJob(*common, scheme=spec.scheme, config=resolved.model, seed=seed_train))
@@ -164,6 +171,8 @@ def run_trial(
                              role="generator"))
     models = dict(zip([j.role for j in jobs], trainer(jobs, progress))) if jobs else {}
     surrogate = models.pop("surrogate", None)
+    if encoder is not None and surrogate is not None:
+        surrogate = EncodedSurrogate(surrogate, encoder)
     times["time_train_s"] = time.perf_counter() - t
 
     t = time.perf_counter()

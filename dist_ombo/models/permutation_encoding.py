@@ -58,3 +58,21 @@ def _pair_index(a: np.ndarray, b: np.ndarray, n: int) -> np.ndarray:
     """Index of the unordered pair ``{a, b}`` (``a != b``) in the row-major upper triangle."""
     lo, hi = np.minimum(a, b), np.maximum(a, b)
     return lo * n - lo * (lo + 1) // 2 + (hi - lo - 1)
+
+
+class EncodedSurrogate:
+    """A model trained on encoded features, seen by search as a model of permutations.
+
+    ``predict(X)`` encodes the permutations ``X`` and asks the inner model; everything else
+    (``history`` for the trial's final validation loss) is the inner model's.
+    """
+
+    def __init__(self, model, encoder: PermutationEncoder) -> None:
+        self.model, self.encoder = model, encoder
+
+    @property
+    def history(self):
+        return getattr(self.model, "history", None)
+
+    def predict(self, X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        return self.model.predict(self.encoder.transform(X))

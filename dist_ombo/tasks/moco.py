@@ -60,6 +60,7 @@ from typing import Any
 import numpy as np
 
 from dist_ombo.errors import ConfigError, TaskInputError
+from dist_ombo.models.permutation_encoding import ENCODINGS
 from dist_ombo.search.permutation import is_permutation, permutation_operators
 from dist_ombo.tasks.base import Task
 from dist_ombo.tasks.protocols import offmoo_collect, split_best_by_nds
@@ -118,6 +119,9 @@ P_WORST = {"tsp": 0.0, "cvrp": 0.0, "kp": 0.15}
 #: Fraction hidden as the best part (reference ``--filter-ratio``: 0.4 default, 0.55 for CVRP).
 HIDDEN_FRACTION = {"tsp": 0.4, "cvrp": 0.55, "kp": 0.4}
 KP_CAPACITY = {50: 12.5, 100: 25.0, 200: 25.0}
+#: Surrogate input per family, the better fit offline (benchmarks/bench_permutation_encoding.py):
+#: tour lengths are linear in adjacency features; knapsack packing depends on positions.
+SURROGATE_ENCODING = {"tsp": "adjacency", "cvrp": "adjacency", "kp": "position"}
 COLLECT_POP_SIZE = 500
 
 
@@ -139,7 +143,9 @@ class MOCOTask(Task):
 
     Parameters (keyword arguments of ``get_task``): ``n_total`` designs collected before the best
     part is hidden (100,000), ``generations`` per NSGA-II run and ``pop_size`` (defaults: the
-    reference's), ``p_worst`` of the weakened survival. Tests pass small values.
+    reference's), ``p_worst`` of the weakened survival. Tests pass small values. ``encoding``:
+    how surrogates see a design, ``"adjacency"`` (TSP, CVRP default) or ``"position"`` one-hot (KP
+    default); it does not change the data.
     """
 
     family = "moco"
@@ -155,6 +161,7 @@ class MOCOTask(Task):
         generations: int | None = None,
         pop_size: int = COLLECT_POP_SIZE,
         p_worst: float | None = None,
+        encoding: str | None = None,
     ) -> None:
         if n_total < 10:
             raise ConfigError(f"{name}: n_total must be at least 10, got {n_total}")
@@ -177,6 +184,10 @@ class MOCOTask(Task):
         self.pop_size = int(pop_size)
         self.p_worst = float(P_WORST[self.problem] if p_worst is None else p_worst)
         self.hidden_fraction = HIDDEN_FRACTION[self.problem]
+        # How surrogates see a design (not part of the data, so not in ``params``): see docs/moco.md
+        self.surrogate_encoding = SURROGATE_ENCODING[self.problem] if encoding is None else encoding
+        if self.surrogate_encoding not in ENCODINGS:
+            raise ConfigError(f"{name}: unknown encoding {encoding!r}; valid: {', '.join(ENCODINGS)}")
         self.params: dict[str, Any] = {
             "n_total": self.n_total, "generations": self.generations, "pop_size": self.pop_size,
             "p_worst": self.p_worst,

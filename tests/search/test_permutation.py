@@ -88,3 +88,27 @@ def test_sweep_grid_skips_methods_that_cannot_search_permutations():
     points, skipped = expand_grid(cfg)
     assert [p.method_label for p in points] == ["ensemble-nsga2"]
     assert len(skipped) == 2 and all("cannot search permutations" in s for s in skipped)
+
+
+def test_routing_surrogates_see_adjacency_features(monkeypatch, one_torch_thread):
+    from dist_ombo import runner
+
+    seen = []
+
+    def trainer(jobs, show_progress=False):
+        seen.extend(jobs)
+        return runner.local_trainer(jobs, show_progress)
+
+    for encoding, n_features, n_categories in (("adjacency", 20 * 19 // 2, None), ("position", 20, 20)):
+        seen.clear()
+        cfg = TrialConfig(task="bi_tsp_20", method="ensemble-nsga2", budget="smoke",
+                          task_params={**TINY, "encoding": encoding})
+        result = run_trial(cfg, trainer=trainer)
+        assert seen[0].X.shape[1] == n_features and seen[0].n_categories == n_categories
+        X = result.proposals[[c for c in result.proposals if c.startswith("x")]].to_numpy()
+        assert X.shape[1] == 20 and is_permutation(X).all()
+        assert np.isfinite(result.metrics["final_val_loss"])
+    assert get_task("bi_tsp_20").surrogate_encoding == "adjacency"
+    assert get_task("bi_kp_50").surrogate_encoding == "position"
+    with pytest.raises(ConfigError, match="unknown encoding"):
+        get_task("bi_tsp_20", encoding="edges")
