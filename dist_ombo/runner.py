@@ -134,6 +134,14 @@ def check_compatible(task: Task, spec: MethodSpec) -> None:
             raise ConfigError(f"method {spec.name!r} cannot search permutations ({task.name!r}): {why}")
 
 
+def check_trial(config: TrialConfig) -> None:
+    """The checks a trial makes before any data or Ray: names, task/method fit, configs."""
+    task = get_task(config.task, **config.task_params)
+    spec = get_method(config.method)
+    check_compatible(task, spec)
+    resolve_configs(config, spec)
+
+
 def run_trial(
     config: TrialConfig,
     out_dir: str | Path | None = None,

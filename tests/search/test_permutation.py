@@ -112,3 +112,16 @@ def test_routing_surrogates_see_adjacency_features(monkeypatch, one_torch_thread
     assert get_task("bi_kp_50").surrogate_encoding == "position"
     with pytest.raises(ConfigError, match="unknown encoding"):
         get_task("bi_tsp_20", encoding="edges")
+
+
+def test_cli_refuses_before_starting_ray(monkeypatch, capsys):
+    from dist_ombo.cli import main
+    from dist_ombo.distributed import cluster
+
+    def no_ray(*args, **kwargs):
+        raise AssertionError("Ray was started for a trial that cannot run")
+
+    monkeypatch.setattr(cluster, "init_ray", no_ray)
+    assert main(["run", "--task", "bi_tsp_20", "--method", "ddom-nsga2", "--budget", "smoke"]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "cannot search permutations" in err[0]
