@@ -219,7 +219,12 @@ HOLO_CASES = [(32, 256, 4, 8, 8, 0), (32, 32, 4, 4, 4, 0), (32, 32, 4, 4, 4, 3),
 
 @pytest.mark.parametrize("v,L,c,k,q,seed", HOLO_CASES)
 def test_matches_pytorch_holo(v, L, c, k, q, seed):
-    """Same instance as holo's ``random_seed`` and the same values (holo scores infeasible -inf)."""
+    """Same instance as holo's ``random_seed`` and the same values (holo scores infeasible -inf).
+
+    Skipped unless ``holo`` imports. pytorch-holo 0.0.5 requires numpy<2 and pulls in wandb and
+    hydra-core, so it is not in the test extras; its Ehrlich needs only torch, botorch and pooch:
+    ``pip install --no-deps --target DIR pytorch-holo==0.0.5 pooch`` and put DIR on PYTHONPATH.
+    """
     closed_form = pytest.importorskip("holo.test_functions.closed_form")
     import torch
 
