@@ -219,7 +219,8 @@ class MOCOTask(Task):
 
     # ------------------------------------------------------------------ dataset
     def record_every(self) -> int:
-        return max(1, self.generations * self.pop_size // self.n_total)
+        """Record every this-many-th generation: about ``n_total`` rows per run (at least the last)."""
+        return max(1, min(self.generations, self.generations * self.pop_size // self.n_total))
 
     def _n_train(self) -> int:
         return self.n_total - int(round(self.hidden_fraction * self.n_total))

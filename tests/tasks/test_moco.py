@@ -110,6 +110,9 @@ def test_reference_collection_settings():
     task = get_task("bi_tsp_20")
     assert (task.generations, task.pop_size, task.p_worst, task.n_total) == (3200, 500, 0.0, 100_000)
     assert task.record_every() == 16
+    assert get_task("bi_tsp_20", generations=10, n_total=100).record_every() == 10  # the last one
+    few = get_task("bi_kp_50", generations=3, n_total=10, pop_size=8)
+    assert len(few.dataset(0, cache=False).X) == few.n_samples
     kp = get_task("bi_kp_50")
     assert (kp.generations, kp.p_worst, kp.start_from_zero) == (200, 0.15, False)
 
