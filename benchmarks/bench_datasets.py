@@ -18,6 +18,8 @@ def main() -> None:
         task = get_task(name)
         if name == "tfbind8" and not os.environ.get("DIST_OMBO_TFBIND8_DIR"):
             continue
+        if task.family == "moco":  # reference builds take minutes to days here: benchmarks/bench_moco.py
+            continue
         t = time.perf_counter()
         data = task.dataset(0, cache=False)
         seconds = time.perf_counter() - t

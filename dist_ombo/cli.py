@@ -106,7 +106,7 @@ def cmd_methods(args: argparse.Namespace) -> int:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    from dist_ombo.runner import TrialConfig, run_trial
+    from dist_ombo.runner import TrialConfig, check_trial, run_trial
 
     _check_out_dir(args.out)
     names = [item for item in args.search or [] if "=" not in item]
@@ -123,7 +123,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         "train_actors": args.train_actors, "cpus_per_actor": args.cpus_per_actor,
         "gpus_per_actor": args.gpus_per_actor,
     })
-    config.method_spec()  # a pair that does not fit fails here, before Ray starts
+    check_trial(config)  # a bad pair fails here, before Ray starts
     if args.no_ray:
         result = run_trial(config, out_dir=args.out, progress=True)
     else:

@@ -106,19 +106,23 @@ def train_and_search(
     trainer: Trainer = local_trainer,
     progress: bool = False,
     search_view: Callable[[Any], Any] | None = None,
+    train_on: OfflineProblem | None = None,
 ) -> SearchOutcome:
     """Train the method's models on ``problem`` and search them for ``n_proposals`` designs.
 
     ``search_view`` wraps the surrogate as the search sees it (user data: predictions of the
-    snapped design); the returned surrogate is the trained one.
+    snapped design; permutations: predictions from encoded features); the returned surrogate is
+    the trained one. ``train_on`` is what the models learn from when it is not ``problem``
+    itself (the encoded features of permutation designs).
     """
+    learn = problem if train_on is None else train_on
     seed_train, seed_gen, seed_search = split_seeds(seed)
     t = time.perf_counter()
     jobs = []
     if spec.scheme is not None:
-        jobs.append(TrainJob(problem, spec.scheme, configs.model, seed_train))
+        jobs.append(TrainJob(learn, spec.scheme, configs.model, seed_train))
     if spec.generator is not None:
-        jobs.append(TrainJob(problem, spec.generator, configs.generator, seed_gen, role="generator"))
+        jobs.append(TrainJob(learn, spec.generator, configs.generator, seed_gen, role="generator"))
     models = dict(zip([j.role for j in jobs], trainer(jobs, progress))) if jobs else {}
     surrogate = models.pop("surrogate", None)
     t_train = time.perf_counter() - t

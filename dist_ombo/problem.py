@@ -16,13 +16,15 @@ from dist_ombo.errors import DataError
 @dataclass(frozen=True, eq=False)
 class OfflineProblem:
     """``X`` (n, dim) designs (integer tokens when ``n_categories`` is set), ``Y`` (n, n_obj)
-    measured objectives, minimized; ``lower`` / ``upper`` the design box."""
+    measured objectives, minimized; ``lower`` / ``upper`` the design box; ``permutation``: each
+    design is an ordering of ``0..dim-1``."""
 
     X: np.ndarray
     Y: np.ndarray
     lower: np.ndarray
     upper: np.ndarray
     n_categories: int | None = None
+    permutation: bool = False  # each row an ordering of 0..dim-1 (search must keep it one)
 
     def __post_init__(self) -> None:
         X, Y = np.asarray(self.X), np.asarray(self.Y)
@@ -48,3 +50,8 @@ class OfflineProblem:
     @property
     def is_discrete(self) -> bool:
         return self.n_categories is not None
+
+    @property
+    def design_kind(self) -> str:
+        """``"continuous"``, ``"categorical"`` (integer tokens) or ``"permutation"``, as ``Task.design_kind``."""
+        return "permutation" if self.permutation else "categorical" if self.is_discrete else "continuous"

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import time
 from dataclasses import asdict, dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -17,10 +18,13 @@ import numpy as np
 import pandas as pd
 
 from dist_ombo import metrics as M
-from dist_ombo.catalog import check_task_fit, method_for
+from dist_ombo.catalog import check_task_fit, get_searcher, method_for
 from dist_ombo.config import config_from_dict
+from dist_ombo.errors import ConfigError
+from dist_ombo.models.permutation_encoding import EncodedSurrogate, PermutationEncoder
 from dist_ombo.pipeline import Trainer, local_trainer, resolve_configs, train_and_search
 from dist_ombo.problem import OfflineProblem
+from dist_ombo.search.permutation import permutation_refusal
 from dist_ombo.specs import MethodSpec
 from dist_ombo.tasks import get_task
 from dist_ombo.tasks.base import PROTOCOL_VERSION, Task
@@ -82,11 +86,24 @@ class TrialConfig:
 def check_compatible(task: Task, spec: MethodSpec) -> None:
     """Raise ``ConfigError`` when the method cannot run on the task, listing the searches that fit."""
     check_task_fit(spec, task.kind, task.is_discrete, task.name)
+    if task.design_kind == "permutation":
+        why = permutation_refusal(spec.search, get_searcher(spec.search).params.get("algorithm"), spec.generator)
+        if why:
+            raise ConfigError(f"method {spec.name!r} cannot search permutations ({task.name!r}): {why}")
+
+
+def check_trial(config: TrialConfig) -> None:
+    """The checks a trial makes before any data or Ray: names, task/method fit, configs."""
+    task = get_task(config.task, **config.task_params)
+    spec = config.method_spec()
+    check_compatible(task, spec)
+    resolve_configs(spec, config.budget, config.model, config.search)
 
 
 def task_problem(task: Task, data) -> OfflineProblem:
     """What a method sees of a task's dataset."""
-    return OfflineProblem(data.X, data.Y, task.lower, task.upper, task.n_categories)
+    return OfflineProblem(data.X, data.Y, task.lower, task.upper, task.n_categories,
+                          permutation=task.design_kind == "permutation")
 
 
 def run_trial(
@@ -107,9 +124,19 @@ def run_trial(
     data = task.dataset(config.seed)
     times["time_dataset_s"] = time.perf_counter() - t0
 
-    outcome = train_and_search(spec, task_problem(task, data), resolved, n_proposals, config.seed, trainer, progress)
+    problem, train_on, view = task_problem(task, data), None, None
+    if task.design_kind == "permutation" and getattr(task, "surrogate_encoding", "position") == "adjacency":
+        # the surrogate learns from adjacency features in [0, 1]; search still varies permutations
+        encoder = PermutationEncoder(task.dim, "adjacency")
+        F = encoder.transform(data.X)
+        train_on = OfflineProblem(F, data.Y, np.zeros(F.shape[1]), np.ones(F.shape[1]))
+        view = partial(EncodedSurrogate, encoder=encoder)
+    outcome = train_and_search(spec, problem, resolved, n_proposals, config.seed, trainer, progress,
+                               search_view=view, train_on=train_on)
     times.update(outcome.times)
     proposals, surrogate = outcome.proposals, outcome.surrogate
+    if view is not None and surrogate is not None:
+        surrogate = view(surrogate)
 
     t = time.perf_counter()
     if surrogate is not None:

@@ -174,3 +174,7 @@ class SearchContext:
     @property
     def n_categories(self) -> int | None:
         return self.problem.n_categories
+
+    @property
+    def design_kind(self) -> str:
+        return self.problem.design_kind

@@ -3,7 +3,8 @@
 MOO (Off-MOO-Bench): NSGA-II by default (NSGA-III, MOEA/D, SMS-EMOA selectable), population
 seeded with the best dataset designs by non-dominated sorting, the final population cut to the
 proposal budget by non-dominated sorting and crowding. SOO: GA and CMA-ES, seeded from the best
-designs. Discrete designs use integer tokens with uniform crossover and random-reset mutation.
+designs. Discrete designs use integer tokens with uniform crossover and random-reset mutation;
+permutation designs use order crossover and inversion mutation (``dist_ombo.search.permutation``).
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from dist_ombo.errors import ConfigError
 from dist_ombo.metrics import rank_by_nds
 from dist_ombo.refdirs import das_dennis
 from dist_ombo.search.operators import TokenResetMutation
+from dist_ombo.search.permutation import permutation_operators
 from dist_ombo.search.problem import Surrogate, SurrogateProblem, seen_transitions
 
 MOO_ALGORITHMS = ("nsga2", "nsga3", "moead", "smsemoa")
@@ -67,9 +69,12 @@ class _Progress(Callback):
 
 
 def _algorithm(cfg: EvolutionConfig, n_obj: int, X0: np.ndarray, n_categories: int | None, seed: int,
-               lower: np.ndarray, upper: np.ndarray):
+               lower: np.ndarray, upper: np.ndarray, design_kind: str | None = None):
     discrete_ops = {}
-    if n_categories is not None:
+    if design_kind == "permutation":
+        # Keep the data's canonical rotation (Off-MOO-Bench's routing data all start at 0).
+        discrete_ops = permutation_operators(start_from_zero=bool(np.all(X0[:, 0] == 0)))
+    elif n_categories is not None:
         discrete_ops = {
             "crossover": UniformCrossover(),
             "mutation": TokenResetMutation(n_categories),
@@ -90,7 +95,7 @@ def _algorithm(cfg: EvolutionConfig, n_obj: int, X0: np.ndarray, n_categories: i
     if cfg.algorithm == "ga":
         return GA(pop_size=cfg.pop_size, sampling=X0, **discrete_ops)
     if cfg.algorithm == "cmaes":
-        if n_categories is not None:
+        if n_categories is not None or design_kind == "permutation":
             raise ConfigError("cmaes searches continuous boxes only; use ga for discrete designs")
         # pymoo normalizes to [0, 1] internally, so sigma is relative to the box
         return CMAES(x0=X0[0], sigma=cfg.cmaes_sigma, pop_size=cfg.pop_size, restarts=0)
@@ -109,20 +114,23 @@ def evolutionary_search(
     n_categories: int | None = None,
     progress: Callable[[int, int], None] | None = None,
     initial: np.ndarray | None = None,
+    design_kind: str | None = None,
 ) -> tuple[np.ndarray, int]:
     """Run a pymoo algorithm on the surrogate; return ``(proposals, n_surrogate_evaluations)``.
 
     The initial population is the best ``pop_size`` dataset designs (by NDS + crowding for MOO,
     by value for SOO), or ``initial`` when given (cut or repeated to ``pop_size``); proposals are
     the final population's best ``n_proposals`` by predicted objectives (NDS + crowding), unique
-    rows only.
+    rows only. ``design_kind="permutation"``: designs stay permutations of ``0..d-1``.
     """
     n_obj = Y.shape[1]
     if (n_obj > 1) != (config.algorithm in MOO_ALGORITHMS):
         kind = "multi" if n_obj > 1 else "single"
         raise ConfigError(f"search algorithm {config.algorithm!r} does not fit a {kind}-objective task")
     discrete = n_categories is not None
-    support = seen_transitions(X, n_categories) if discrete and config.data_support else None
+    # the transition constraint is for token sequences; permutation operators keep their own support
+    support = (seen_transitions(X, n_categories)
+               if discrete and config.data_support and design_kind != "permutation" else None)
     problem = SurrogateProblem(surrogate, lower, upper, n_obj, beta=config.beta, discrete=discrete,
                                seen_transitions=support)
     if initial is None:
@@ -131,7 +139,8 @@ def evolutionary_search(
         X0 = np.asarray(initial, dtype=float)[: config.pop_size]
     if len(X0) < config.pop_size:  # tiny datasets: repeat the best designs
         X0 = X0[np.resize(np.arange(len(X0)), config.pop_size)]
-    algorithm = _algorithm(config, n_obj, X0, n_categories, seed, np.asarray(lower), np.asarray(upper))
+    algorithm = _algorithm(config, n_obj, X0, n_categories, seed, np.asarray(lower), np.asarray(upper),
+                           design_kind)
     res = minimize(
         problem, algorithm, ("n_gen", config.n_gen), seed=int(seed), verbose=False,
         callback=_Progress(progress, config.n_gen),
@@ -160,6 +169,6 @@ def evolutionary_search(
 def run(ctx, config: EvolutionConfig):
     return evolutionary_search(
         ctx.surrogate, ctx.X, ctx.Y, ctx.lower, ctx.upper, ctx.n_proposals, config,
-        seed=ctx.seed, n_categories=ctx.n_categories, progress=ctx.progress,
+        seed=ctx.seed, n_categories=ctx.n_categories, progress=ctx.progress, design_kind=ctx.design_kind,
     )
 

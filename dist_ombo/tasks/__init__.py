@@ -17,9 +17,9 @@ _REGISTRY: dict[str, Callable[..., Task]] = {}
 
 def _load() -> dict[str, Callable[..., Task]]:
     if not _REGISTRY:
-        from dist_ombo.tasks import ehrlich, re_suite, soo_functions, synthetic_moo, tfbind8
+        from dist_ombo.tasks import ehrlich, moco, re_suite, soo_functions, synthetic_moo, tfbind8
 
-        for module in (synthetic_moo, re_suite, soo_functions, ehrlich, tfbind8):
+        for module in (synthetic_moo, re_suite, soo_functions, ehrlich, tfbind8, moco):
             _REGISTRY.update(module.TASKS)
     return _REGISTRY
 

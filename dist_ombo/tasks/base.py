@@ -91,6 +91,13 @@ class Task(ABC):
         return self.n_categories is not None
 
     @property
+    def design_kind(self) -> str:
+        """``"continuous"`` (a box), ``"categorical"`` (integer tokens) or ``"permutation"`` (each
+        row an ordering of ``0..dim-1``; search must keep it one). Derived, so tasks that predate
+        it keep their behaviour; permutation tasks override it."""
+        return "categorical" if self.is_discrete else "continuous"
+
+    @property
     def kind(self) -> str:
         """``"moo"`` or ``"soo"``."""
         return "moo" if self.n_obj > 1 else "soo"
@@ -110,6 +117,7 @@ class Task(ABC):
             "family": self.family,
             "kind": self.kind,
             "discrete": self.is_discrete,
+            "design_kind": self.design_kind,
             "dim": int(self.dim),
             "n_obj": int(self.n_obj),
             "n_samples": int(self.n_samples),

@@ -1,24 +1,28 @@
 """Ehrlich functions: closed-form discrete sequence tasks with a known optimum of exactly 1.0.
 
 Stanton et al. 2024, "Closed-Form Test Functions for Biophysical Sequence Design Benchmarking"
-(arXiv 2407.00236); the construction follows their reference implementation (``holo-bench``,
-``holo.test_functions.closed_form.Ehrlich``). A function instance has three random parts, all drawn
-from ``instance_seed`` and nothing else:
+(arXiv 2407.00236); the construction follows their reference implementation (holo-bench's
+``pytorch-holo`` 0.0.5, ``holo.test_functions.closed_form.Ehrlich``), and the instance is drawn
+**exactly as holo draws it**: the same torch generator calls in the same order, so
+``instance_seed = s`` is holo's ``random_seed = s`` (a cross-check test compares the two when
+``pytorch-holo`` is installed). A function instance has three random parts, all drawn from
+``instance_seed`` and nothing else:
 
 * **Feasibility.** A discrete Markov process (DMP) over the ``v`` tokens. Its transition matrix is a
   row-wise softmax of Gaussian logits (temperature 0.5) masked by a banded 0/1 matrix of bandwidth
   ``b = floor(0.4 v)`` (row ``i`` allows ``i-b..i+b`` modulo ``v``) whose rows are shuffled; the
   diagonal is always allowed, so repeating a token is always feasible. The masked matrix is
-  renormalized and must be ergodic (it is redrawn otherwise). A sequence is feasible iff every
-  transition in it has non-zero probability (the first token is free); infeasible sequences
-  score 0. For small vocabularies the band can cover every state (``v <= 3`` or ``v = 5``), and
-  then every sequence is feasible.
+  renormalized and must be ergodic (holo raises otherwise, and so do we, naming the seed). A
+  sequence is feasible iff every transition in it has non-zero probability (the first token is
+  free). For small vocabularies the band can cover every state (``v <= 3`` or ``v = 5``), and then
+  every sequence is feasible.
 * **Motifs.** ``c`` motifs of length ``k``, drawn as *one* DMP trajectory of length ``c k`` (started
   from the stationary distribution) cut into ``c`` pieces, so each motif, and each motif followed by
   the next, is a feasible walk.
 * **Spacings.** Per motif, offsets ``s_1 = 0 < s_2 < ... < s_k``: the ``k - 1`` gaps are
-  ``1 + floor(w_j * ((L - c k) // c))`` with ``w`` uniform on the simplex, so the ``c`` spaced motifs
-  fit side by side into ``L`` positions.
+  ``1 + floor(w_j * ((L - c k) // c))`` with ``w`` = ``k - 1`` uniform draws divided by their sum
+  (holo's weights; not a uniform draw on the simplex), so the ``c`` spaced motifs fit side by side
+  into ``L`` positions.
 
 The value of a feasible sequence ``x`` is
 
@@ -30,8 +34,18 @@ multiples of ``1/q`` (``q`` divides ``k``; ``q = k`` is no quantization). ``f`` 
 ``f = 1`` is attained by :meth:`Ehrlich.optimal_solution` (each motif written out with its gaps
 filled by repeating the previous element, the tail by repeating the last one).
 
+**Infeasible sequences** score :data:`INFEASIBLE_VALUE` = 0 here, where holo returns ``-inf``. Ours
+is finite so that surrogates can be trained and scores normalized on any proposal; 0 is also the
+lowest feasible value, so an infeasible sequence is never better than a feasible one, only tied
+with feasible sequences that hold no motif element at a full quantization level.
+
 Sense: the paper maximizes ``f``; like every task here, Ehrlich is **minimized** internally, so the
 oracle returns ``-f(x)`` and ``optimum = -1.0``. :meth:`Ehrlich.value` gives ``f`` itself.
+
+Tasks: ``ehrlich`` (defaults L = v = 32, c = k = 4: a small instance of ours, quick to run) and
+holo-bench's benchmark family, v = 32, c = 4, k = q = 8 (``config/hydra/test_function/ehrlich.yaml``
+is L = 256; its Figure 4a sweep adds 128 and 512): ``ehrlich_holo_128``, ``ehrlich_holo_256``,
+``ehrlich_holo_512``, each at holo's ``random_seed`` 0 unless ``instance_seed`` is given.
 
 Offline data (``shared/docs/protocols.md``, "Discrete: Ehrlich functions"): ``n_total`` feasible
 sequences sampled from the DMP (initial token from its stationary distribution), of which the worse
@@ -39,6 +53,8 @@ sequences sampled from the DMP (initial token from its stationary distribution),
 """
 
 from __future__ import annotations
+
+from functools import cached_property
 
 import numpy as np
 
@@ -49,7 +65,10 @@ from dist_ombo.tasks.protocols import split_lower_soo
 #: Reference implementation's constants: band half-width as a fraction of ``v``, logit temperature.
 BAND_FRACTION = 0.4
 SOFTMAX_TEMPERATURE = 0.5
-_MAX_REDRAWS = 100
+#: What ``f`` is for a sequence with a forbidden transition (holo-bench: ``-inf``; see above).
+INFEASIBLE_VALUE = 0.0
+#: holo-bench's benchmark configuration (``config/hydra/test_function/ehrlich.yaml``) but L.
+HOLO_CONFIG = {"vocab": 32, "motifs": 4, "motif_length": 8, "quantization": 8}
 
 
 class Ehrlich(Task):
@@ -57,8 +76,10 @@ class Ehrlich(Task):
 
     Parameters: ``length`` L, ``vocab`` v, ``motifs`` c, ``motif_length`` k, ``quantization`` q
     (``None`` means ``k``), ``n_total`` sampled sequences and ``keep_fraction`` kept for training,
-    ``instance_seed`` (draws the transition matrix, motifs and spacings; the dataset seed does not
-    change the function). Defaults are holo-bench's standard instance (L = v = 32, c = k = 4).
+    ``instance_seed`` (holo's ``random_seed``: draws the transition matrix, motifs and spacings; the
+    dataset seed does not change the function). The defaults (L = v = 32, c = k = 4) are a small
+    instance of ours; holo-bench's benchmark is L = 256, v = 32, c = 4, k = q = 8
+    (``ehrlich_holo_256``).
 
     Attributes of the instance: ``transition_matrix`` (v, v), ``motifs`` (c, k) tokens, ``offsets``
     (c, k) positions of each motif's elements relative to its first one (``offsets[:, 0] == 0``).
@@ -124,15 +145,37 @@ class Ehrlich(Task):
             "n_total": n_total,
             "keep_fraction": self.keep_fraction,
             "instance_seed": self.instance_seed,
+            # instances are drawn as pytorch-holo draws them; datasets cached from the earlier
+            # numpy draw (another function for the same seed) must not be reused
+            "instance_draw": "pytorch-holo",
         }
 
-        rng = np.random.default_rng(self.instance_seed)
-        self.transition_matrix = _sparse_ergodic_transition_matrix(v, rng)
-        self.stationary_dist = _stationary_distribution(self.transition_matrix)
-        chain = self.sample_dmp(1, c * k, rng)[0]
-        self.motifs = chain.reshape(c, k)
-        self.offsets = np.stack([_draw_offsets(L, c, k, rng) for _ in range(c)])
-        self._optimal = self._build_optimal_solution()
+    # The instance is drawn on first use (torch's generator, as holo draws it), so listing tasks
+    # or checking a config needs no torch.
+    @cached_property
+    def _instance(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        return holo_instance(self.vocab, self.length, self.n_motifs, self.motif_length, self.instance_seed)
+
+    @property
+    def transition_matrix(self) -> np.ndarray:
+        return self._instance[0]
+
+    @property
+    def motifs(self) -> np.ndarray:
+        return self._instance[1]
+
+    @property
+    def offsets(self) -> np.ndarray:
+        return self._instance[2]
+
+    @cached_property
+    def stationary_dist(self) -> np.ndarray:
+        return _stationary_distribution(self.transition_matrix)
+
+    @cached_property
+    def _optimal(self) -> np.ndarray:
+        return self._build_optimal_solution()
+
         if self.value(self._optimal[None])[0] != 1.0:  # the construction guarantees this
             raise RuntimeError("ehrlich: the constructed optimal solution does not score 1.0")
 
@@ -174,7 +217,7 @@ class Ehrlich(Task):
         f = np.ones(len(X))
         for motif, offsets in zip(self.motifs, self.offsets):
             f *= self._motif_fraction(X, motif, offsets)
-        return np.where(self._feasible(X), f, 0.0)
+        return np.where(self._feasible(X), f, INFEASIBLE_VALUE)
 
     def _evaluate(self, X: np.ndarray) -> np.ndarray:
         # Minimized convention: -f (written 0 - f so that f = 0 gives +0.0, not -0.0).
@@ -214,31 +257,6 @@ def _categorical(P: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     return (cum <= u[:, None]).sum(axis=1)
 
 
-def _sparse_ergodic_transition_matrix(v: int, rng: np.random.Generator) -> np.ndarray:
-    """Softmax(N(0,1)/0.5) rows masked by a row-shuffled banded matrix plus the diagonal."""
-    band = int(BAND_FRACTION * v)
-    i = np.arange(v)
-    banded = ((i[None, :] - i[:, None]) % v <= band) | ((i[:, None] - i[None, :]) % v <= band)
-    for _ in range(_MAX_REDRAWS):
-        logits = rng.standard_normal((v, v)) / SOFTMAX_TEMPERATURE
-        dense = np.exp(logits - logits.max(axis=1, keepdims=True))
-        mask = banded[rng.permutation(v)] | np.eye(v, dtype=bool)
-        P = np.where(mask, dense, 0.0)
-        P /= P.sum(axis=1, keepdims=True)
-        if _irreducible(mask):  # with a positive diagonal, irreducible means ergodic
-            return P
-    raise RuntimeError(f"ehrlich: no ergodic transition matrix for vocab={v} in {_MAX_REDRAWS} draws")
-
-
-def _irreducible(mask: np.ndarray) -> bool:
-    reach = mask | np.eye(len(mask), dtype=bool)
-    while True:
-        nxt = (reach.astype(np.int64) @ reach.astype(np.int64)) > 0
-        if np.array_equal(nxt, reach):
-            return bool(reach.all())
-        reach = nxt
-
-
 def _stationary_distribution(P: np.ndarray) -> np.ndarray:
     v = len(P)
     A = np.vstack([P.T - np.eye(v), np.ones((1, v))])
@@ -248,13 +266,56 @@ def _stationary_distribution(P: np.ndarray) -> np.ndarray:
     return pi / pi.sum()
 
 
-def _draw_offsets(L: int, c: int, k: int, rng: np.random.Generator) -> np.ndarray:
-    """Offsets ``0 = s_1 < ... < s_k`` with gaps ``1 + floor(w_j ((L - c k) // c))``, ``w`` ~ U(simplex)."""
-    if k == 1:
-        return np.zeros(1, dtype=np.int64)
-    w = rng.dirichlet(np.ones(k - 1))
-    gaps = 1 + np.floor(w * ((L - c * k) // c)).astype(np.int64)
-    return np.concatenate([[0], np.cumsum(gaps)]).astype(np.int64)
+def holo_instance(v: int, L: int, c: int, k: int, seed: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """``(transition_matrix, motifs, offsets)`` drawn as ``pytorch-holo``'s ``Ehrlich(num_states=v,
+    dim=L, num_motifs=c, motif_length=k, random_seed=seed)`` draws them: one ``torch.Generator``
+    seeded with ``seed``, the same calls in the same order (float32, CPU)."""
+    import torch  # only to draw an instance: listing tasks stays torch-free
+
+    g = torch.Generator().manual_seed(int(seed))
+    band = int(v * BAND_FRACTION)
+    dense = (torch.randn(v, v, generator=g) / SOFTMAX_TEMPERATURE).softmax(dim=-1)
+    i = torch.arange(v)
+    banded = ((i[None, :] - i[:, None]) % v <= band) | ((i[:, None] - i[None, :]) % v <= band)
+    mask = banded[torch.randperm(v, generator=g)] | torch.eye(v, dtype=torch.bool)
+    P = torch.where(mask, dense, torch.zeros_like(dense))
+    P = P / P.sum(dim=-1, keepdim=True)
+    if not torch.all(torch.linalg.matrix_power(P, (v - 1) ** 2 + 1) > 0):  # holo's ergodicity test
+        raise ConfigError(f"ehrlich: instance_seed={seed} draws a transition matrix that is not ergodic "
+                          f"for vocab={v} (pytorch-holo fails on it too); choose another instance_seed")
+    stationary = _holo_stationary(P)
+    chain = torch.zeros(c * k, dtype=torch.int64)
+    chain[0] = torch.multinomial(stationary, 1, replacement=True, generator=g)[0]
+    for t in range(1, c * k):
+        chain[t] = torch.multinomial(P[chain[t - 1]][None], 1, generator=g)[0, 0]
+    offsets = []
+    for _ in range(c):
+        w = torch.rand(k - 1, generator=g)
+        w /= w.sum()
+        gaps = 1 + ((L - c * k) // c * w).floor().to(torch.int64)
+        offsets.append(np.concatenate([[0], np.cumsum(gaps.numpy())]))
+    return P.double().numpy(), chain.numpy().reshape(c, k), np.stack(offsets).astype(np.int64)
 
 
-TASKS = {"ehrlich": Ehrlich}
+def _holo_stationary(P: "torch.Tensor") -> "torch.Tensor":
+    """holo's ``dmp_stationary_dist``: least squares by QR, float32 (its motif draws depend on it)."""
+    import torch
+
+    v = P.shape[0]
+    A = torch.cat([(torch.eye(v) - P).T, torch.ones(1, v)], dim=0)
+    b = torch.zeros(v + 1, 1)
+    b[-1] = 1
+    Q, R = torch.linalg.qr(A)
+    return torch.linalg.solve(R, Q.T @ b).squeeze(-1)
+
+
+def _holo_task(length: int):
+    def make(**params):
+        task = Ehrlich(**{"length": length, **HOLO_CONFIG, **params})
+        task.name = f"ehrlich_holo_{length}"
+        return task
+
+    return make
+
+
+TASKS = {"ehrlich": Ehrlich, **{f"ehrlich_holo_{L}": _holo_task(L) for L in (128, 256, 512)}}

@@ -53,12 +53,15 @@ class WeakenedRankAndCrowding(RankAndCrowding):
 
 
 class _Recorder(Callback):
-    def __init__(self) -> None:
+    def __init__(self, every: int = 1) -> None:
         super().__init__()
+        self.every = int(every)
         self.X: list[np.ndarray] = []
         self.F: list[np.ndarray] = []
 
     def notify(self, algorithm) -> None:
+        if algorithm.n_gen % self.every:
+            return
         self.X.append(algorithm.pop.get("X").copy())
         self.F.append(algorithm.pop.get("F").copy())
 
@@ -83,9 +86,13 @@ def offmoo_collect(
     p_worst: float = 0.45,
     pop_size: int = 100,
     use_nsga3: bool = False,
+    operators: dict | None = None,
+    record_every: int = 1,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Collect ``n_total`` designs the Off-MOO-Bench way: repeated seeded NSGA-II runs with
-    weakened survival, recording every generation's whole population, then a uniform subsample.
+    weakened survival, recording the whole population of every ``record_every``-th generation,
+    then a uniform subsample. ``operators`` are extra pymoo keyword arguments of NSGA-II (the
+    permutation tasks pass sampling, crossover, mutation, repair: see ``dist_ombo.search.permutation``).
 
     Rows with non-finite objectives are dropped (as the reference does) before subsampling.
     """
@@ -100,8 +107,8 @@ def offmoo_collect(
             ref_dirs = get_reference_directions("uniform", n_obj, n_partitions=12)
             algorithm = NSGA3(ref_dirs=ref_dirs, pop_size=pop_size)
         else:
-            algorithm = NSGA2(pop_size=pop_size, survival=WeakenedRankAndCrowding(p_worst))
-        recorder = _Recorder()
+            algorithm = NSGA2(pop_size=pop_size, survival=WeakenedRankAndCrowding(p_worst), **(operators or {}))
+        recorder = _Recorder(record_every)
         minimize(problem, algorithm, ("n_gen", generations), seed=run_seed, callback=recorder, verbose=False)
         X = np.concatenate(recorder.X)
         F = np.concatenate(recorder.F)

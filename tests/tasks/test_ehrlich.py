@@ -6,7 +6,8 @@ import numpy as np
 import pytest
 
 from dist_ombo.errors import ConfigError, TaskInputError
-from dist_ombo.tasks.ehrlich import Ehrlich
+from dist_ombo.tasks import get_task
+from dist_ombo.tasks.ehrlich import INFEASIBLE_VALUE, Ehrlich
 
 INSTANCES = [
     {},
@@ -106,7 +107,7 @@ def test_offsets_fit_and_quarter_of_transitions_forbidden():
     task = Ehrlich()
     assert np.all(task.offsets[:, 0] == 0) and np.all(np.diff(task.offsets, axis=1) >= 1)
     assert (task.offsets[:, -1] + 1).sum() <= task.dim
-    np.testing.assert_allclose(task.transition_matrix.sum(axis=1), 1.0)
+    np.testing.assert_allclose(task.transition_matrix.sum(axis=1), 1.0, rtol=1e-6)  # holo's float32
     assert np.all(np.diag(task.transition_matrix) > 0)
     # band of half-width floor(0.4 * 32) = 12 -> 25 allowed states per row (26 if the diagonal was outside)
     assert set((task.transition_matrix > 0).sum(axis=1)) <= {25, 26}
@@ -162,3 +163,85 @@ def test_oracle_rejects_bad_tokens(X):
 def test_invalid_parameters_raise(params):
     with pytest.raises(ConfigError):
         Ehrlich(**params)
+
+
+@pytest.mark.parametrize("length", [128, 256, 512])
+def test_holo_bench_family_is_named(length):
+    task = get_task(f"ehrlich_holo_{length}", n_total=20)
+    assert task.name == f"ehrlich_holo_{length}"
+    assert (task.dim, task.vocab, task.n_motifs, task.motif_length, task.quantization) == (length, 32, 4, 8, 8)
+    assert task.value(task.optimal_solution()[None])[0] == 1.0
+    assert task.cache_key(0) != get_task("ehrlich", n_total=20).cache_key(0)
+
+
+def test_infeasible_value_is_named_and_lowest():
+    assert INFEASIBLE_VALUE == 0.0
+    task = Ehrlich(n_total=50)
+    rng = np.random.default_rng(0)
+    X = rng.integers(0, task.vocab, (300, task.dim))
+    feasible = task.is_feasible(X)
+    assert (~feasible).any()
+    assert np.all(task.value(X[~feasible]) == INFEASIBLE_VALUE)
+    assert np.all(task.value(X[feasible]) >= INFEASIBLE_VALUE)
+
+
+def test_spacing_weights_are_normalized_uniform_draws():
+    # holo: w = rand(k - 1) / sum, gaps 1 + floor(w * ((L - c k) // c)); with k = 3 the first
+    # weight is U / (U + V), whose mean is 1/2 (as for Dirichlet(1)) but whose spread differs:
+    # P(w < 0.1) = 0.1 under Dirichlet(1, 1) and 0.1 / 1.8 = 0.056 for U / (U + V).
+    slack = 200
+    fractions = []
+    for seed in range(300):
+        task = Ehrlich(length=slack + 3, vocab=8, motifs=1, motif_length=3, n_total=10, instance_seed=seed)
+        gaps = np.diff(task.offsets[0]) - 1
+        assert gaps.sum() <= slack and np.all(gaps >= 0)
+        fractions.append(gaps[0] / slack)
+    fractions = np.array(fractions)
+    assert abs(fractions.mean() - 0.5) < 0.05
+    assert np.mean(fractions < 0.1) < 0.09
+
+
+def test_holo_instance_raises_a_named_error_when_not_ergodic(monkeypatch):
+    """The instance is drawn on first use (listing tasks needs no torch); a bad one is named then."""
+    import torch
+
+    from dist_ombo.tasks import ehrlich
+
+    monkeypatch.setattr(torch, "eye", lambda v, dtype=None: torch.zeros(v, v, dtype=dtype))
+    monkeypatch.setattr(ehrlich, "BAND_FRACTION", 0.0)  # mask: one shuffled permutation, no diagonal
+    with pytest.raises(ConfigError, match="not ergodic"):
+        for seed in range(20):
+            Ehrlich(length=12, vocab=6, motifs=1, motif_length=3, instance_seed=seed).transition_matrix
+
+
+HOLO_CASES = [(32, 256, 4, 8, 8, 0), (32, 32, 4, 4, 4, 0), (32, 32, 4, 4, 4, 3), (20, 64, 8, 4, 2, 1),
+              (8, 16, 2, 3, 3, 5)]
+
+
+@pytest.mark.parametrize("v,L,c,k,q,seed", HOLO_CASES)
+def test_matches_pytorch_holo(v, L, c, k, q, seed):
+    """Same instance as holo's ``random_seed`` and the same values (holo scores infeasible -inf).
+
+    Skipped unless ``holo`` imports. pytorch-holo 0.0.5 requires numpy<2 and pulls in wandb and
+    hydra-core, so it is not in the test extras; its Ehrlich needs only torch, botorch and pooch:
+    ``pip install --no-deps --target DIR pytorch-holo==0.0.5 pooch`` and put DIR on PYTHONPATH.
+    """
+    closed_form = pytest.importorskip("holo.test_functions.closed_form")
+    import torch
+
+    ours = Ehrlich(vocab=v, length=L, motifs=c, motif_length=k, quantization=q, instance_seed=seed, n_total=10)
+    holo = closed_form.Ehrlich(num_states=v, dim=L, num_motifs=c, motif_length=k, quantization=q,
+                               random_seed=seed)
+    np.testing.assert_array_equal(ours.transition_matrix, holo.transition_matrix.double().numpy())
+    np.testing.assert_array_equal(ours.motifs, torch.stack(holo.motifs).numpy())
+    holo_offsets = np.stack([np.concatenate([[0], np.cumsum(s.numpy())]) for s in holo.spacings])
+    np.testing.assert_array_equal(ours.offsets, holo_offsets)
+    np.testing.assert_array_equal(ours.optimal_solution(), holo.optimal_solution().numpy())
+    rng = np.random.default_rng(seed)
+    X = np.concatenate([ours.sample_dmp(300, L, rng), rng.integers(0, v, (300, L))])
+    f_holo = holo.evaluate_true(torch.as_tensor(X)).double().numpy()
+    f_ours = ours.value(X)
+    feasible = np.isfinite(f_holo)
+    np.testing.assert_array_equal(feasible, ours.is_feasible(X))
+    np.testing.assert_allclose(f_ours[feasible], f_holo[feasible], rtol=1e-6)  # holo multiplies in float32
+    assert np.all(np.isneginf(f_holo[~feasible])) and np.all(f_ours[~feasible] == INFEASIBLE_VALUE)
