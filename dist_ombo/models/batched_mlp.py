@@ -29,7 +29,8 @@ class BatchedMLP(nn.Module):
 
     The ``(in, out)`` layout makes the forward ``x @ W``. MKL runs nn.Linear's ``x @ W.T`` about 20%
     faster for 2048x2048 on one CPU thread, but the backward's ``grad @ W.T`` swaps the two, so
-    training costs the same either way; only forward-only inference pays.
+    training costs the same either way; forward-only inference (``infer``) keeps a transposed copy.
+    Training steps go through ``MSEStep``.
     """
 
     def __init__(
