@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from dist_ombo.errors import UnknownNameError
+from dist_ombo.errors import ConfigError, UnknownNameError
 
 
 @dataclass(frozen=True)
@@ -27,6 +27,7 @@ class MethodSpec:
     generator: str | None = None  # a generator scheme trained beside the surrogate
     generator_params: dict[str, Any] = field(default_factory=dict)
     kind: str = "surrogate"  # surrogate | generative | model-free: how `dist-ombo methods` groups it
+    max_objectives: int | None = None  # most objectives the method handles (None: any)
 
     def public(self) -> dict[str, Any]:
         return {
@@ -98,10 +99,10 @@ _METHODS: dict[str, MethodSpec] = {}
 
 def _load() -> dict[str, MethodSpec]:
     if not _METHODS:
-        from dist_ombo import generative
+        from dist_ombo import bo, generative
         from dist_ombo.models import robust
 
-        for spec in [*_CORE, *robust.METHODS, *generative.METHODS]:
+        for spec in [*_CORE, *robust.METHODS, *generative.METHODS, *bo.METHODS]:
             if spec.name in _METHODS:
                 raise ValueError(f"method {spec.name!r} is defined twice")
             _METHODS[spec.name] = spec
@@ -125,11 +126,28 @@ def get_budget(name: str) -> dict[str, dict[str, Any]]:
     merged in from their ``BUDGETS`` dicts (same shape as ``BUDGETS``)."""
     if name not in BUDGETS:
         raise UnknownNameError(f"unknown budget {name!r}; valid budgets: {', '.join(BUDGETS)}")
-    from dist_ombo import generative
+    from dist_ombo import bo, generative
     from dist_ombo.models import robust
 
     merged = {key: dict(settings) for key, settings in BUDGETS[name].items()}
-    for family in (robust, generative):
+    for family in (robust, generative, bo):
         for key, settings in getattr(family, "BUDGETS", {}).get(name, {}).items():
             merged[key] = {**merged.get(key, {}), **settings}
     return merged
+
+
+class TooManyObjectivesError(ConfigError):
+    """A method was asked for more objectives than it handles; the message lists those that fit."""
+
+
+def check_objective_count(spec: MethodSpec, n_obj: int, kind: str = "moo") -> None:
+    """Raise ``TooManyObjectivesError`` naming the methods that fit if ``spec`` cannot take
+    ``n_obj`` objectives (before any training)."""
+    if spec.max_objectives is None or n_obj <= spec.max_objectives:
+        return
+    fit = [s.name for s in _load().values()
+           if kind in s.objectives and (s.max_objectives is None or n_obj <= s.max_objectives)]
+    raise TooManyObjectivesError(
+        f"method {spec.name!r} handles at most {spec.max_objectives} objectives, got {n_obj}; "
+        f"methods for {n_obj} objectives: {', '.join(fit)}"
+    )

@@ -28,7 +28,7 @@ import pandas as pd
 
 from dist_ombo import metrics as M
 from dist_ombo.errors import ConfigError, DataError
-from dist_ombo.methods import MethodSpec, get_method
+from dist_ombo.methods import MethodSpec, check_objective_count, get_method
 from dist_ombo.runner import TrainJob, Trainer, TrialConfig, local_trainer, resolve_configs
 from dist_ombo.search.registry import SearchContext, get_searcher
 from dist_ombo.userdata.output import (
@@ -187,6 +187,7 @@ def _method(name: str | None, n_obj: int) -> MethodSpec:
         )
     if spec.scheme is None:
         raise ConfigError(f"method {spec.name!r} trains no surrogate; propose needs one to predict objectives")
+    check_objective_count(spec, n_obj, kind)
     return spec
 
 

@@ -21,7 +21,7 @@ import pandas as pd
 from dist_ombo import metrics as M
 from dist_ombo.config import config_from_dict
 from dist_ombo.errors import ConfigError
-from dist_ombo.methods import MethodSpec, get_budget, get_method
+from dist_ombo.methods import MethodSpec, check_objective_count, get_budget, get_method
 from dist_ombo.models.registry import get_scheme
 from dist_ombo.search.registry import SearchContext, get_searcher
 from dist_ombo.tasks import get_task
@@ -126,6 +126,7 @@ def check_compatible(task: Task, spec: MethodSpec) -> None:
         )
     if task.is_discrete and not spec.discrete:
         raise ConfigError(f"method {spec.name!r} does not support discrete designs ({task.name!r})")
+    check_objective_count(spec, task.n_obj, task.kind)
 
 
 def run_trial(

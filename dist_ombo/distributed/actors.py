@@ -97,8 +97,13 @@ def group_seeds(seed: int, n_groups: int) -> list[int]:
 
 
 def _split(job: TrainJob, train_actors: int) -> list[TrainJob]:
-    """An ensemble's members split over actors (splittable schemes); other models train whole."""
+    """An ensemble's members split over actors (splittable schemes), a GP's objectives likewise
+    (``split_objectives``); other models train whole."""
     scheme = get_scheme(job.scheme)
+    if scheme.split_objectives and train_actors > 1:
+        from dist_ombo.distributed.gp_actors import split_by_objective
+
+        return split_by_objective(job, train_actors)
     if not scheme.splittable or train_actors <= 1:
         return [job]
     sizes = member_groups(job.config.n_members, train_actors)
@@ -154,7 +159,8 @@ def n_training_pieces(scheme: str | None, generator: str | None, train_actors: i
     one for any other model, one per generator."""
     pieces = 0
     if scheme is not None:
-        pieces += max(1, int(train_actors)) if get_scheme(scheme).splittable else 1
+        split = get_scheme(scheme).splittable or get_scheme(scheme).split_objectives
+        pieces += max(1, int(train_actors)) if split else 1
     if generator is not None:
         pieces += 1
     return pieces

@@ -32,6 +32,7 @@ class Scheme:
     splittable: bool = False
     merge: Callable[[list[Mapping[str, Any]]], dict[str, Any]] | None = None
     description: str = ""
+    split_objectives: bool = False  # the config has ``objectives``: groups of objectives fit apart (GPs)
 
     def make_config(self, budget: Mapping[str, Any], overrides: Mapping[str, Any]) -> Any:
         """Budget keys the config does not have are ignored (a budget spans schemes); override keys
@@ -47,10 +48,10 @@ _SCHEMES: dict[str, Scheme] = {}
 
 def _load() -> dict[str, Scheme]:
     if not _SCHEMES:
-        from dist_ombo import generative
+        from dist_ombo import bo, generative
         from dist_ombo.models import ensemble, robust
 
-        for module in (ensemble, robust, generative):
+        for module in (ensemble, robust, generative, bo):
             _SCHEMES.update(module.SCHEMES)
     return _SCHEMES
 

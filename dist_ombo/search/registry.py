@@ -45,11 +45,11 @@ _SEARCHES: dict[str, Searcher] = {}
 
 def _load() -> dict[str, Searcher]:
     if not _SEARCHES:
-        from dist_ombo import generative
+        from dist_ombo import bo, generative
         from dist_ombo.models import robust
         from dist_ombo.search import evolutionary, gradient
 
-        for module in (evolutionary, gradient, robust, generative):
+        for module in (evolutionary, gradient, robust, generative, bo):
             _SEARCHES.update(module.SEARCHES)
     return _SEARCHES
 

@@ -1,0 +1,49 @@
+"""GP and acquisition settings per budget, in the shape of ``dist_ombo.methods.BUDGETS``
+(``"model"`` applies to every surrogate scheme, keys a config lacks ignored; ``"qnehvi"``,
+``"parego"``, ``"jes"`` to that acquisition's search).
+
+``reference`` is Off-MOO-Bench's MOBO: GPs on the best 256 designs; 256 proposals one at a time
+(q = 1, each conditioned on the earlier ones), 10 restarts, 256 raw samples, 128 MC samples, 200
+L-BFGS-B iterations; JES samples 10 Pareto sets of 10 points by a 5000-point random search.
+
+``cpu`` is our declared cost on a 2-core machine (measured in ``benchmarks/README.md``): GPs on the
+best 128 designs; qNEHVI keeps the 16 best restarts of each q = 1 step (its joint q-batch cost grows
+as 2^q), ParEGO and JES optimize q = 16 jointly and keep the 2 best restarts, so each step adds 16
+to 32 candidates; fewer raw samples, MC samples and iterations. ``smoke`` is for tests.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+_REFERENCE = {"q": 1, "restart_candidates": 1, "num_restarts": 10, "raw_samples": 256, "mc_samples": 128,
+              "maxiter": 200, "batch_limit": 10}
+_CPU = {"raw_samples": 64, "maxiter": 30}
+_SMOKE = {"q": 4, "restart_candidates": 2, "num_restarts": 2, "raw_samples": 16, "mc_samples": 8,
+          "maxiter": 5, "batch_limit": 2}
+
+BUDGETS: dict[str, dict[str, dict[str, Any]]] = {
+    "reference": {
+        "model": {"train_size": 256},
+        "qnehvi": dict(_REFERENCE),
+        "parego": dict(_REFERENCE),
+        "jes": {**_REFERENCE, "jes_pareto_samples": 10, "jes_pareto_points": 10, "jes_pop_size": 5000,
+                "jes_max_tries": 50},
+    },
+    "cpu": {
+        "model": {"train_size": 128},
+        "qnehvi": {**_CPU, "q": 1, "num_restarts": 16, "restart_candidates": 16, "batch_limit": 16,
+                   "mc_samples": 16},
+        "parego": {**_CPU, "q": 16, "num_restarts": 2, "restart_candidates": 2, "batch_limit": 2,
+                   "mc_samples": 32},
+        "jes": {**_CPU, "q": 16, "num_restarts": 2, "restart_candidates": 2, "batch_limit": 2,
+                "jes_pareto_samples": 5, "jes_pareto_points": 10, "jes_pop_size": 1000, "jes_max_tries": 10},
+    },
+    "smoke": {
+        "model": {"train_size": 32},
+        "qnehvi": dict(_SMOKE),
+        "parego": dict(_SMOKE),
+        "jes": {**_SMOKE, "jes_pareto_samples": 2, "jes_pareto_points": 4, "jes_pop_size": 200,
+                "jes_max_tries": 2},
+    },
+}
