@@ -85,6 +85,7 @@ class BatchResult:
     X_unit: Any
     n_evals: int
     weights: list[np.ndarray] = field(default_factory=list)
+    first_acquisition: Any = None  # the first step's acquisition function, for inspection
 
 
 def check_objectives(acquisition: str, n_obj: int) -> None:
@@ -115,6 +116,8 @@ def propose_batch(gp: Any, config: BOSearchConfig, n: int, seed: int,
             q = min(config.q, n - len(result.X_unit))
             pending = result.X_unit if len(result.X_unit) else None
             acq = make_acq(step, pending)
+            if step == 0:
+                result.first_acquisition = acq
             hook = acq.register_forward_hook(lambda mod, inp, out: _count(counter, inp[0]))
             try:
                 cand, value = optimize_acqf(

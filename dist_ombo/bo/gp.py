@@ -160,7 +160,7 @@ class GPSurrogate:
 
 
 def _safe_std(Y: np.ndarray) -> np.ndarray:
-    std = np.asarray(Y, dtype=float).std(axis=0)
+    std = np.asarray(Y, dtype=float).std(axis=0, ddof=1)  # as torch (and BoTorch's check) compute it
     return np.where(std > 1e-12, std, 1.0)
 
 
