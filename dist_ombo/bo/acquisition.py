@@ -102,7 +102,10 @@ def propose_batch(gp: Any, config: BOSearchConfig, n: int, seed: int,
     from botorch.optim import optimize_acqf
     from botorch.utils.sampling import manual_seed
 
+    from dist_ombo.bo.fused_kernel import use_pure_python_kernel
+
     check_objectives(config.acquisition, gp.n_obj)
+    use_pure_python_kernel()  # before any qLog(N)EHVI exists: nothing compiles inside a trial
     model = gp.model
     d = gp.X.shape[1]
     bounds = torch.stack([torch.zeros(d, dtype=torch.float64), torch.ones(d, dtype=torch.float64)])
@@ -170,9 +173,6 @@ def _qnehvi(gp, model, bounds, config, result):
     import torch
     from botorch.acquisition.multi_objective.logei import qLogNoisyExpectedHypervolumeImprovement
 
-    from dist_ombo.bo.fused_kernel import use_pure_python_kernel
-
-    use_pure_python_kernel()
     acq = qLogNoisyExpectedHypervolumeImprovement(
         model=model, ref_point=torch.as_tensor(gp.ref_point(), dtype=torch.float64).tolist(),
         X_baseline=gp.train_inputs(), sampler=_sampler(config), prune_baseline=True,
