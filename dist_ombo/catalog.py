@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from dist_ombo.bo.budgets import BUDGETS as _BO_BUDGETS
 from dist_ombo.errors import ConfigError, UnknownNameError
 from dist_ombo.specs import TASK_KINDS, MethodSpec, Scheme, Searcher
 
@@ -55,6 +56,9 @@ SCHEMES: dict[str, Scheme] = {s.name: s for s in [
     _robust("tri-mentoring", "coteach", "TriMentoringConfig", "fit_tri_mentoring",
             "3 models per objective mentored by majority-vote rankings (Chen et al. 2023)"),
     _robust("rank", "rank", "RankConfig", "fit_rank", "learning to rank: ListNet / RankNet losses (Tan et al. 2025)"),
+    Scheme("gp", "dist_ombo.bo.gp:GPConfig", "dist_ombo.bo.gp:fit_gp", "dist_ombo.bo.gp:GPSurrogate.from_state",
+           "one exact GP per objective (BoTorch SingleTaskGP) on the best designs by NDS", role="gp",
+           merge_ref="dist_ombo.bo.gp:merge_gp_states", split_objectives=True, objectives=MOO, discrete=False),
     _generator("cbas", "vae", "CbASConfig", "fit_cbas", "cbas_from_state",
                "CbAS prior: VAE of designs fitted to the data reweighted toward good designs"),
     _generator("cvae", "vae", "CVAEConfig", "fit_cvae", "cvae_from_state",
@@ -101,6 +105,12 @@ SEARCHES: dict[str, Searcher] = {s.name: s for s in [
     Searcher("model-free-ga", "dist_ombo.search.model_free:ModelFreeConfig", "dist_ombo.search.model_free:run",
              "one round of GA crossover/mutation of the dataset's best designs (no model)", steps_field="steps",
              model=None),
+    *[Searcher(name, "dist_ombo.bo.acquisition:BOSearchConfig", "dist_ombo.bo.acquisition:run_bo", about,
+               params={"acquisition": name}, steps_field="steps", objectives=MOO, discrete=False, model="gp",
+               max_objectives=most) for name, most, about in [
+        ("qnehvi", 4, "BoTorch qLogNEHVI on the GPs, proposals in greedy batches"),
+        ("parego", 3, "ParEGO: BoTorch qLogNEI of a random Chebyshev scalarization per greedy step"),
+        ("jes", 3, "BoTorch lower-bound joint entropy search on the GPs")]],
     _sampling("cbas", "CbASSearchConfig", "run_cbas", "iterations",
               "CbAS: VAE refit on its samples weighted by P(surrogate beats a rising quantile); NDS ranking"),
     _sampling("cvae", "CVAESearchConfig", "run_cvae", "n_samples",
@@ -140,8 +150,7 @@ BUDGETS: dict[str, dict[str, dict[str, Any]]] = {
         # CbAS's reference pretraining is 200 epochs; the key is shared, so it gets DDOM's 1000.
         "generator": {"epochs": 1000, "max_steps": None, "batch_size": 128},
         "cbas": {"iterations": 50, "online_samples": 1000, "online_epochs": 10, "pop_size": 256, "n_gen": 50},
-        "cvae": {"pop_size": 256, "n_gen": 50},
-        "ddom": {"steps": 1000, "pop_size": 256, "n_gen": 50},
+        "cvae": {"pop_size": 256, "n_gen": 50}, "ddom": {"steps": 1000, "pop_size": 256, "n_gen": 50},
         "paretoflow": {"steps": 1000, "pop_size": 256, "n_gen": 50},
     },
     "cpu": {
@@ -153,8 +162,7 @@ BUDGETS: dict[str, dict[str, dict[str, Any]]] = {
         "model-free-ga": {},
         "generator": {"epochs": 50, "max_steps": 3000, "batch_size": 128},
         "cbas": {"iterations": 20, "pop_size": 256, "n_gen": 50},
-        "cvae": {"pop_size": 256, "n_gen": 50},
-        "ddom": {"steps": 200, "pop_size": 256, "n_gen": 50},
+        "cvae": {"pop_size": 256, "n_gen": 50}, "ddom": {"steps": 200, "pop_size": 256, "n_gen": 50},
         "paretoflow": {"steps": 200, "pop_size": 256, "n_gen": 50},
     },
     "smoke": {
@@ -172,6 +180,11 @@ BUDGETS: dict[str, dict[str, dict[str, Any]]] = {
         "paretoflow": {"steps": 8, **_SMOKE_SAMPLING, "n_samples": 64},
     },
 }
+
+# The BO searches' settings per budget live, with their reasons, in bo/budgets.py (plain data).
+for _name, _settings in _BO_BUDGETS.items():
+    for _key, _values in _settings.items():
+        BUDGETS[_name][_key] = {**BUDGETS[_name].get(_key, {}), **_values}
 
 # ----------------------------------------------------------------------------- composition
 
@@ -248,13 +261,14 @@ def compose(scheme: str | None, search: str, name: str | None = None, descriptio
         fits = fitting_searches(None if s is None else s.name)
         raise ConfigError(f"{problem}; searches that fit scheme {s.name if s else 'none'!r}: {', '.join(fits)}")
     objectives = tuple(k for k in TASK_KINDS if k in searcher.objectives and (s is None or k in s.objectives))
-    kind = "model-free" if s is None else "generative" if searcher.generator else "surrogate"
+    kind = ("model-free" if s is None else "generative" if searcher.generator
+            else "bayesian-optimization" if s.role == "gp" else "surrogate")
     label = name or f"{s.name if s else 'none'}-{searcher.name}"
     return MethodSpec(
         name=label, description=description or f"{s.name if s else 'no model'} + {searcher.name}",
         scheme=None if s is None else s.name, search=searcher.name, objectives=objectives,
         discrete=searcher.discrete and (s is None or s.discrete), generator=searcher.generator, kind=kind,
-        model=dict(model or {}), search_params=dict(search_params or {}),
+        model=dict(model or {}), search_params=dict(search_params or {}), max_objectives=searcher.max_objectives,
     )
 
 
@@ -319,6 +333,10 @@ _PRESETS: list[MethodSpec] = [
             "ParetoFlow's Pareto set seeds the initial population of NSGA-II on the surrogate"),
     compose("ensemble", "paretoflow-ga", "paretoflow-ga",
             "ParetoFlow samples seed the initial population of a GA on the surrogate"),
+    # Off-MOO-Bench's Bayesian-optimization baselines: a GP per objective + a BoTorch acquisition
+    compose("gp", "qnehvi", "mobo-qnehvi", "Off-MOO-Bench MOBO: GPs + qLogNEHVI, proposals in greedy batches"),
+    compose("gp", "parego", "mobo-parego", "Off-MOO-Bench MOBO-ParEGO: GPs + qLogNEI of a random scalarization"),
+    compose("gp", "jes", "mobo-jes", "Off-MOO-Bench MOBO-JES: GPs + lower-bound joint entropy search"),
 ]
 
 METHODS: dict[str, MethodSpec] = {}
@@ -330,7 +348,6 @@ for _spec in _PRESETS:
 
 def method_names() -> list[str]:
     return list(METHODS)
-
 
 def get_method(name: str) -> MethodSpec:
     return _lookup(METHODS, name, "method", "methods")
@@ -349,9 +366,12 @@ def method_for(method: str | None, scheme: str | None = None, search: str | None
     return compose(scheme, search, name=method or None)
 
 
-def check_task_fit(spec: MethodSpec, kind: str, discrete: bool, task_name: str) -> None:
-    """Raise ``ConfigError`` when the method cannot run on a task of this kind, naming what fits."""
+def check_task_fit(spec: MethodSpec, kind: str, discrete: bool, task_name: str, n_obj: int | None = None) -> None:
+    """Raise ``ConfigError`` when the method cannot run on a task of this kind (and this many
+    objectives), naming what fits."""
     problem = None
+    if n_obj is not None:
+        check_objective_count(spec, n_obj, kind)
     if kind not in spec.objectives:
         problem = f"method {spec.name!r} supports {'/'.join(spec.objectives)} tasks; {task_name!r} is {kind}"
     elif discrete and not spec.discrete:
@@ -361,3 +381,19 @@ def check_task_fit(spec: MethodSpec, kind: str, discrete: bool, task_name: str) 
         hint = (f"; searches that fit scheme {spec.scheme or 'none'!r} on it: {', '.join(fits)}" if fits
                 else f"; scheme {spec.scheme or 'none'!r} has no search for it")
         raise ConfigError(problem + hint)
+
+
+class TooManyObjectivesError(ConfigError):
+    """A method was asked for more objectives than it handles; the message lists those that fit."""
+
+
+def check_objective_count(spec: MethodSpec, n_obj: int, kind: str = "moo") -> None:
+    """Raise ``TooManyObjectivesError`` naming the methods that fit if ``spec`` cannot take ``n_obj``."""
+    if spec.max_objectives is None or n_obj <= spec.max_objectives:
+        return
+    fit = [m.name for m in METHODS.values()
+           if kind in m.objectives and (m.max_objectives is None or n_obj <= m.max_objectives)]
+    raise TooManyObjectivesError(
+        f"method {spec.name!r} handles at most {spec.max_objectives} objectives, got {n_obj}; "
+        f"methods for {n_obj} objectives: {', '.join(fit)}"
+    )

@@ -28,7 +28,7 @@ import pandas as pd
 
 from dist_ombo import metrics as M
 from dist_ombo.errors import ConfigError, DataError
-from dist_ombo.catalog import get_method
+from dist_ombo.catalog import check_objective_count, get_method
 from dist_ombo.pipeline import ResolvedMethod, Trainer, local_trainer, resolve_configs, train_and_search
 from dist_ombo.problem import OfflineProblem
 from dist_ombo.specs import MethodSpec
@@ -178,6 +178,7 @@ def _method(name: str | None, n_obj: int) -> MethodSpec:
         )
     if spec.scheme is None:
         raise ConfigError(f"method {spec.name!r} trains no surrogate; propose needs one to predict objectives")
+    check_objective_count(spec, n_obj, kind)
     return spec
 
 

@@ -85,7 +85,7 @@ class TrialConfig:
 
 def check_compatible(task: Task, spec: MethodSpec) -> None:
     """Raise ``ConfigError`` when the method cannot run on the task, listing the searches that fit."""
-    check_task_fit(spec, task.kind, task.is_discrete, task.name)
+    check_task_fit(spec, task.kind, task.is_discrete, task.name, task.n_obj)
     if task.design_kind == "permutation":
         why = permutation_refusal(spec.search, get_searcher(spec.search).params.get("algorithm"), spec.generator)
         if why:

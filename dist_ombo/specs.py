@@ -48,6 +48,7 @@ class Scheme:
     merge_ref: str | None = None  # ``merge(states: list[dict]) -> dict``
     objectives: tuple[str, ...] = TASK_KINDS
     discrete: bool = True
+    split_objectives: bool = False  # the config has ``objectives``: groups of objectives fit apart (GPs)
 
     @property
     def config_cls(self) -> type:
@@ -97,6 +98,7 @@ class Searcher:
     discrete: bool = True
     model: str | None = "surrogate"
     generator: str | None = None
+    max_objectives: int | None = None  # most objectives the search handles (None: any)
 
     @property
     def config_cls(self) -> type:
@@ -128,6 +130,7 @@ class MethodSpec:
     kind: str = "surrogate"  # surrogate | generative | model-free: how `dist-ombo methods` groups it
     model: dict[str, Any] = field(default_factory=dict)
     search_params: dict[str, Any] = field(default_factory=dict)
+    max_objectives: int | None = None  # most objectives the method handles (None: any)
 
     def public(self) -> dict[str, Any]:
         return {

@@ -97,9 +97,28 @@ def group_seeds(seed: int, n_groups: int) -> list[int]:
     return spawn_seeds(seed, n_groups)
 
 
+def split_by_objective(job: TrainJob, train_actors: int) -> list[TrainJob]:
+    """A GP's objectives (``split_objectives`` schemes) in at most ``train_actors`` groups, one
+    job each, like an ensemble's member groups; the scheme's ``merge`` joins the fitted groups.
+    Every group fits on the same subset with the same seed, so the merged model equals one fitted
+    in a single process. A single group keeps the job whole."""
+    sizes = member_groups(job.problem.n_obj, train_actors)
+    if len(sizes) <= 1:
+        return [job]
+    jobs, start = [], 0
+    for size in sizes:
+        objectives = tuple(range(start, start + size))
+        jobs.append(dataclasses.replace(job, config=dataclasses.replace(job.config, objectives=objectives)))
+        start += size
+    return jobs
+
+
 def _split(job: TrainJob, train_actors: int) -> list[TrainJob]:
-    """An ensemble's members split over actors (splittable schemes); other models train whole."""
+    """An ensemble's members split over actors (splittable schemes), a GP's objectives likewise
+    (``split_objectives``); other models train whole."""
     scheme = get_scheme(job.scheme)
+    if scheme.split_objectives and train_actors > 1:
+        return split_by_objective(job, train_actors)
     if not scheme.splittable or train_actors <= 1:
         return [job]
     sizes = member_groups(job.config.n_members, train_actors)
@@ -159,7 +178,8 @@ def n_training_pieces(scheme: str | None, generator: str | None, train_actors: i
     one for any other model, one per generator."""
     pieces = 0
     if scheme is not None:
-        pieces += max(1, int(train_actors)) if get_scheme(scheme).splittable else 1
+        split = get_scheme(scheme).splittable or get_scheme(scheme).split_objectives
+        pieces += max(1, int(train_actors)) if split else 1
     if generator is not None:
         pieces += 1
     return pieces
