@@ -209,7 +209,10 @@ def cmd_propose(args: argparse.Namespace) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
+    from dist_ombo import __version__
+
     parser = argparse.ArgumentParser(prog="dist-ombo", description=__doc__)
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     sub = parser.add_subparsers(dest="command", required=True)
 
     p = sub.add_parser("tasks", help="list every task")
