@@ -16,6 +16,15 @@ def test_tasks_json_lists_every_task(capsys):
     assert {"name", "kind", "dim", "n_obj", "n_samples"} <= set(rows[0])
 
 
+def test_version_names_the_package_version(capsys):
+    import dist_ombo
+
+    with pytest.raises(SystemExit) as exit_info:
+        main(["--version"])
+    assert exit_info.value.code == 0
+    assert capsys.readouterr().out.strip() == f"dist-ombo {dist_ombo.__version__}"
+
+
 def test_methods_json(capsys):
     assert main(["methods", "--format", "json"]) == 0
     rows = json.loads(capsys.readouterr().out)
