@@ -14,7 +14,8 @@ from dist_ombo.runner import TrialConfig, run_trial
 
 TASKS = {"moo": ("zdt1", {"n_total": 400}), "soo": ("ackley", {"n_total": 300, "dim": 3})}
 #: The robust schemes' methods, PGS and the model-free GA.
-ROBUST = [s for s in METHODS.values() if s.kind != "generative" and (s.scheme != "ensemble" or s.search == "pgs")]
+ROBUST = [s for s in METHODS.values() if s.kind in ("surrogate", "model-free")
+          and (s.scheme != "ensemble" or s.search == "pgs")]
 ROBUST_SCHEMES = [name for name, s in SCHEMES.items() if s.fit_ref.startswith("dist_ombo.models.robust.")]
 CASES = [(spec.name, kind) for spec in ROBUST for kind in spec.objectives]
 
