@@ -217,3 +217,18 @@ def test_report_reads_results_and_never_rewrites_them(tmp_path, capsys):
     assert (sweep / "results.parquet").read_bytes() == before
     assert "could not be read" in err and "ackley__ensemble-grad__seed0/metrics.json: JSONDecodeError" in err
     assert "ensemble-grad" in out and "every trial failed" in out  # listed, counted as failed
+
+
+def test_a_method_not_run_yet_is_listed_as_not_run_not_as_failed(tmp_path):
+    from dist_ombo.reporting.markdown import write_markdown
+
+    table = pd.concat([hand_made(), pd.DataFrame([
+        dict(task="A", method="pending", seed=s, status="missing", error=None) for s in range(3)])],
+        ignore_index=True)
+    per_task, mean_rank = leaderboard(table)
+    pending = per_task[(per_task.task == "A") & (per_task.method == "pending")].iloc[0]
+    assert pending["n"] == 0 and pending["failed"] == 0
+    text = format_leaderboard(per_task, mean_rank)
+    assert "not run yet" in text and "every trial failed" not in text
+    md = write_markdown(table, [tmp_path], tmp_path / "r.md").read_text()
+    assert "| pending | not run |" in md

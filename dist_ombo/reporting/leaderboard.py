@@ -45,7 +45,8 @@ def headline_columns(frame: pd.DataFrame) -> pd.DataFrame:
 def leaderboard(results: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
     """``(per_task, mean_rank)`` tables from a results table; failed trials are counted, not scored."""
     ok = headline_columns(results[results["status"] == "ok"])
-    failed = results[results["status"] != "ok"].groupby(["task", "method"]).size()
+    # a trial that ran and failed (or left unreadable files) is counted; one not run yet is not
+    failed = results[results["status"].isin(["error", "unreadable"])].groupby(["task", "method"]).size()
     methods = results.groupby("task", sort=False)["method"].unique()
     rows: list[dict[str, Any]] = []
     for task, group in ok.groupby("task", sort=False):
@@ -100,7 +101,7 @@ def format_leaderboard(per_task: pd.DataFrame, mean_rank: pd.DataFrame) -> str:
         lines.append(f"  {'rank':>4}  {'method':<22} {'mean ± std':>20}  {'x D(best)':>9}  {'beats':>5}  {'seeds':>5}  failed")
         for _, r in g.sort_values("rank", na_position="last").iterrows():
             if r["n"] == 0:
-                lines.append(f"  {'-':>4}  {r['method']:<22} {'every trial failed':>20}  {'':>9}  {'':>5}  "
+                lines.append(f"  {'-':>4}  {r['method']:<22} {no_result(r):>20}  {'':>9}  {'':>5}  "
                              f"{'':>5}  {r['failed']}")
                 continue
             lines.append(
@@ -124,3 +125,8 @@ def sweep_summary(table: pd.DataFrame, out_dir: str | Path) -> str:
         lines.append(f"FAILED {row['trial_id']} ({row['status']}): {reason}")
     lines.append(format_leaderboard(*leaderboard(table)))
     return "\n".join(lines)
+
+
+def no_result(row: Any) -> str:
+    """What a leaderboard row without a finished trial says: its trials failed, or none ran yet."""
+    return "every trial failed" if row["failed"] > 0 else "not run yet"

@@ -97,7 +97,8 @@ def _method_by_task(per_task: pd.DataFrame, mean_rank: pd.DataFrame, cell) -> pd
         row = {"method": method}
         for task in tasks:
             found = by_key.get((method, task))
-            row[task] = "" if found is None else "failed" if found["n"] == 0 else cell(found)
+            row[task] = "" if found is None else (("failed" if found["failed"] > 0 else "not run")
+                                                  if found["n"] == 0 else cell(found))
         row["mean rank"] = "" if np.isnan(rank_of[method]) else f"{rank_of[method]:.2f}"
         rows.append(row)
     return pd.DataFrame(rows)
