@@ -22,7 +22,7 @@ from dist_ombo.catalog import check_task_fit, get_searcher, method_for
 from dist_ombo.config import config_from_dict
 from dist_ombo.errors import ConfigError
 from dist_ombo.models.permutation_encoding import EncodedSurrogate, PermutationEncoder
-from dist_ombo.pipeline import Trainer, local_trainer, resolve_configs, train_and_search
+from dist_ombo.pipeline import ResolvedMethod, Trainer, local_trainer, resolve_configs, train_and_search
 from dist_ombo.problem import OfflineProblem
 from dist_ombo.search.permutation import permutation_refusal
 from dist_ombo.specs import MethodSpec
@@ -92,12 +92,13 @@ def check_compatible(task: Task, spec: MethodSpec) -> None:
             raise ConfigError(f"method {spec.name!r} cannot search permutations ({task.name!r}): {why}")
 
 
-def check_trial(config: TrialConfig) -> None:
-    """The checks a trial makes before any data or Ray: names, task/method fit, configs."""
+def check_trial(config: TrialConfig) -> tuple[Task, MethodSpec, ResolvedMethod]:
+    """The checks a trial makes before any data or Ray (names, task/method fit, configs); returns
+    the task, the method and its resolved configs."""
     task = get_task(config.task, **config.task_params)
     spec = config.method_spec()
     check_compatible(task, spec)
-    resolve_configs(spec, config.budget, config.model, config.search)
+    return task, spec, resolve_configs(spec, config.budget, config.model, config.search)
 
 
 def task_problem(task: Task, data) -> OfflineProblem:
@@ -115,10 +116,7 @@ def run_trial(
     """Run one trial; write ``proposals.parquet`` and ``metrics.json`` to ``out_dir`` if given."""
     times: dict[str, float] = {}
     t0 = time.perf_counter()
-    task = get_task(config.task, **config.task_params)
-    spec = config.method_spec()
-    check_compatible(task, spec)
-    resolved = resolve_configs(spec, config.budget, config.model, config.search)
+    task, spec, resolved = check_trial(config)
     n_proposals = config.n_proposals or DEFAULT_PROPOSALS[task.kind]
 
     data = task.dataset(config.seed)

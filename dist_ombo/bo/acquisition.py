@@ -28,6 +28,7 @@ from typing import Any, Callable
 import numpy as np
 
 from dist_ombo.errors import ConfigError
+from dist_ombo.validation import require_count
 
 ACQUISITIONS = ("qnehvi", "parego", "jes")
 #: Most objectives each acquisition is offered for (Off-MOO-Bench asserts m < 5 for qNEHVI and
@@ -58,11 +59,8 @@ class BOSearchConfig:
     def __post_init__(self) -> None:
         if self.acquisition not in ACQUISITIONS:
             raise ConfigError(f"unknown acquisition {self.acquisition!r}; valid: {', '.join(ACQUISITIONS)}")
-        for name in ("q", "restart_candidates", "num_restarts", "raw_samples", "maxiter", "batch_limit", "mc_samples",
-                     "jes_pareto_samples", "jes_pareto_points", "jes_pop_size", "jes_max_tries"):
-            value = getattr(self, name)
-            if not isinstance(value, (int, np.integer)) or isinstance(value, bool) or value < 1:
-                raise ConfigError(f"BOSearchConfig.{name} must be a positive integer, got {value!r}")
+        require_count(self, "q", "restart_candidates", "num_restarts", "raw_samples", "maxiter", "batch_limit",
+                      "mc_samples", "jes_pareto_samples", "jes_pareto_points", "jes_pop_size", "jes_max_tries")
 
         if self.restart_candidates > self.num_restarts:
             raise ConfigError(f"BOSearchConfig.restart_candidates ({self.restart_candidates}) must not exceed "

@@ -28,6 +28,7 @@ import numpy as np
 
 from dist_ombo.errors import ConfigError, DataError
 from dist_ombo.metrics import rank_by_nds
+from dist_ombo.validation import is_int
 
 _STATE_FORMAT = 1
 #: Off-MOO-Bench reference point: 1.1 x the worst point; here 10 % of the data's range beyond the
@@ -45,19 +46,15 @@ class GPConfig:
     objectives: tuple[int, ...] | None = None
 
     def __post_init__(self) -> None:
-        if not _is_int(self.train_size) or self.train_size < 2:
+        if not is_int(self.train_size) or self.train_size < 2:
             raise ConfigError(f"GPConfig.train_size must be an integer >= 2, got {self.train_size!r}")
         objectives = self.objectives
         if isinstance(objectives, list):
             object.__setattr__(self, "objectives", tuple(objectives))
         if self.objectives is not None and (
-            not self.objectives or not all(_is_int(j) and j >= 0 for j in self.objectives)
+            not self.objectives or not all(is_int(j) and j >= 0 for j in self.objectives)
         ):
             raise ConfigError(f"GPConfig.objectives must be None or objective indices, got {objectives!r}")
-
-
-def _is_int(v: Any) -> bool:
-    return isinstance(v, (int, np.integer)) and not isinstance(v, bool)
 
 
 def training_subset(Y: np.ndarray, size: int) -> np.ndarray:
