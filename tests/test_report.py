@@ -62,19 +62,21 @@ def test_statistics_on_a_hand_made_score_matrix():
 
 
 def test_markdown_report_compares_with_published(tmp_path):
-    from dist_ombo.reporting.markdown import published_comparison, write_markdown
+    from dist_ombo.reporting.markdown import write_markdown
+    from dist_ombo.reporting.verdicts import published_comparison
 
     table = hand_made().assign(task=lambda f: f["task"].map({"A": "zdt1", "B": "ackley-3"}))
-    per_task, _ = leaderboard(table)
-    comp = published_comparison(per_task)
+    comp = published_comparison(table)
     assert list(comp["task"]) == ["zdt1"]
     assert comp["published best ratio"].iloc[0] == pytest.approx(4.87 / 4.04)
     assert comp["our ratio"].iloc[0] == pytest.approx(5.0 / 4.0)
-    assert comp["verdict"].iloc[0] == "beats"  # 1.25 > 4.87 / 4.04 = 1.205
+    # 1.25 - 1.205 = 0.045 > SE = std([1.25, 1.3, 1.2], ddof 1) / sqrt(3) = 0.029
+    assert comp["verdict"].iloc[0] == "beats"
     out = write_markdown(table, tmp_path, tmp_path / "docs" / "results.md")
     text = out.read_text()
     assert "## Leaderboard per task" in text and "### zdt1" in text and "published best ratio" in text
-    assert "beats on 1, matches (within 1%) on 0, below on 0 of 1 tasks" in text
+    assert "beats on 1, matches on 0, below on 0 of 1 judged tasks" in text
+    assert text.index("heatmap.png") < text.index("## Against published") < text.index("## Overview")
 
 
 def test_several_sweeps_merge_into_one_report(tmp_path):
@@ -107,11 +109,14 @@ def test_overlapping_sweeps_are_refused(tmp_path):
 
 
 def test_verdict_against_published():
-    from dist_ombo.reporting.markdown import verdict
+    from dist_ombo.reporting.verdicts import judge
 
-    assert verdict(1.10, 1.00) == "beats"
-    assert verdict(0.995, 1.00) == "matches" and verdict(1.005, 1.00) == "matches"
-    assert verdict(0.95, 1.00) == "below"
+    # mean 1.10, SE = 0.1 / sqrt(3) = 0.0577
+    assert judge([1.0, 1.1, 1.2], 1.00).verdict == "beats"  # 0.10 > SE
+    assert judge([1.0, 1.1, 1.2], 1.05).verdict == "matches"  # 0.05 < SE
+    assert judge([1.0, 1.1, 1.2], 1.20).verdict == "below"  # -0.10 < -SE
+    assert judge([1.0, 1.1, 1.2], 1.00).se == pytest.approx(0.1 / np.sqrt(3))
+    assert judge([1.3], 1.00).verdict == "not judged"  # one seed has no SE
 
 
 def test_ratio_uses_dbest_of_the_methods_own_seeds():

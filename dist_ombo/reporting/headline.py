@@ -10,6 +10,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Mapping
 
+import numpy as np
+import pandas as pd
+
 
 @dataclass(frozen=True)
 class Headline:
@@ -59,3 +62,22 @@ def format_trial(m: Mapping[str, Any]) -> str:
     times = ", ".join(f"{k[5:-2]} {m[k]:.1f}s" for k in
                       ("time_dataset_s", "time_train_s", "time_search_s", "time_total_s"))
     return f"{head}{body}: {verdict}\ndiversity {m['diversity']:.4f}, novelty {m['novelty']:.4f}; {times}"
+
+
+def headline_columns(frame: pd.DataFrame) -> pd.DataFrame:
+    """Add ``metric``, ``score`` and ``score_dbest`` columns: each row's headline metric (the first
+    kind in ``HEADLINES`` whose metric the row holds) and its D(best)."""
+    frame = frame.copy()
+    frame["metric"] = None
+    frame["score"] = np.nan
+    dbest = pd.Series(np.nan, index=frame.index)
+    for h in HEADLINES.values():
+        if h.metric not in frame:
+            continue
+        rows = frame["metric"].isna() & frame[h.metric].notna()
+        frame.loc[rows, "metric"] = h.metric
+        frame.loc[rows, "score"] = frame.loc[rows, h.metric]
+        if h.dbest in frame:
+            dbest[rows] = frame.loc[rows, h.dbest]
+    frame["score_dbest"] = dbest
+    return frame

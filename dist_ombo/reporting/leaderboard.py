@@ -18,28 +18,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from dist_ombo.reporting.headline import HEADLINES, by_metric
+from dist_ombo.reporting.headline import by_metric, headline_columns
+from dist_ombo.reporting.verdicts import SATURATION_HEADROOM, saturated_tasks
 
 DBEST = "D(best)"
-
-
-def headline_columns(frame: pd.DataFrame) -> pd.DataFrame:
-    """Add ``metric``, ``score`` and ``score_dbest`` columns: each row's headline metric (the first
-    kind in ``HEADLINES`` whose metric the row holds) and its D(best)."""
-    frame = frame.copy()
-    frame["metric"] = None
-    frame["score"] = np.nan
-    dbest = pd.Series(np.nan, index=frame.index)
-    for h in HEADLINES.values():
-        if h.metric not in frame:
-            continue
-        rows = frame["metric"].isna() & frame[h.metric].notna()
-        frame.loc[rows, "metric"] = h.metric
-        frame.loc[rows, "score"] = frame.loc[rows, h.metric]
-        if h.dbest in frame:
-            dbest[rows] = frame.loc[rows, h.dbest]
-    frame["score_dbest"] = dbest
-    return frame
 
 
 def leaderboard(results: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -63,6 +45,7 @@ def leaderboard(results: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
                 "task": task, "method": method, "metric": metric, "mean": mean, "std": g["score"].std(ddof=0),
                 "n": len(g), "failed": int(failed.get((task, method), 0)), "dbest": own_dbest,
                 "beats_dbest": "yes" if mean > own_dbest else "no", "seeds_beating": f"{wins}/{len(g)}",
+                "headroom": _mean_headroom(g),
             })
         for method in methods[task]:
             if method not in set(group["method"]):  # every trial failed: listed, not scored
@@ -78,6 +61,10 @@ def leaderboard(results: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
     per_task = pd.DataFrame(rows)
     if per_task.empty:
         return per_task, pd.DataFrame(columns=["method", "mean_rank", "tasks"])
+    if "headroom" not in per_task:
+        per_task["headroom"] = np.nan
+    saturated = saturated_tasks(results)
+    per_task["saturated"] = per_task["task"].isin(saturated)
     per_task["ratio_to_dbest"] = per_task["mean"] / per_task["dbest"]
     # Ranked by the ratio: the same order as the mean score when every method ran on every seed,
     # and a fair one when some did not (seeds differ in D(best), so raw means would not compare).
@@ -89,24 +76,41 @@ def leaderboard(results: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
     return per_task, mean_rank
 
 
+def _mean_headroom(trials: pd.DataFrame) -> float:
+    """Mean headroom over a method's finished seeds; NaN when any of them lacks the key (older
+    trials), so a mean never silently stands on fewer seeds than the HV beside it."""
+    if "headroom" not in trials or trials["headroom"].isna().any():
+        return float("nan")
+    return float(trials["headroom"].mean())
+
+
+def task_heading(task: str, metric: Any, saturated: bool) -> str:
+    """A task's heading: its name, headline metric, and whether it is saturated."""
+    label = by_metric(metric).label if isinstance(metric, str) else "no finished trial"
+    return f"{task} [{label}; higher is better]" + (f" SATURATED (best method's headroom > {SATURATION_HEADROOM} on every seed)"
+                                                     if saturated else "")
+
+
 def format_leaderboard(per_task: pd.DataFrame, mean_rank: pd.DataFrame) -> str:
     """Plain-text leaderboard for the terminal and for docs."""
     if per_task.empty:
         return "no finished trials yet"
     lines: list[str] = []
     for task, g in per_task.groupby("task", sort=False):
-        metric = g["metric"].iloc[0]
-        label = by_metric(metric).label if isinstance(metric, str) else "no finished trial"
-        lines.append(f"\n{task}  [{label}; higher is better]")
-        lines.append(f"  {'rank':>4}  {'method':<22} {'mean ± std':>20}  {'x D(best)':>9}  {'beats':>5}  {'seeds':>5}  failed")
+        lines.append("\n" + task_heading(task, g["metric"].iloc[0], bool(g["saturated"].iloc[0])))
+        with_headroom = g["headroom"].notna().any()
+        head = f"  {'headroom':>8}" if with_headroom else ""
+        lines.append(f"  {'rank':>4}  {'method':<22} {'mean ± std':>20}  {'x D(best)':>9}{head}  {'beats':>5}  "
+                     f"{'seeds':>5}  failed")
         for _, r in g.sort_values("rank", na_position="last").iterrows():
             if r["n"] == 0:
-                lines.append(f"  {'-':>4}  {r['method']:<22} {no_result(r):>20}  {'':>9}  {'':>5}  "
+                lines.append(f"  {'-':>4}  {r['method']:<22} {no_result(r):>20}  {'':>9}{' ' * len(head)}  {'':>5}  "
                              f"{'':>5}  {r['failed']}")
                 continue
+            room = (f"  {r['headroom']:>8.3f}" if np.isfinite(r["headroom"]) else f"  {'—':>8}") if with_headroom else ""
             lines.append(
                 f"  {r['rank']:>4.1f}  {r['method']:<22} {r['mean']:>10.4f} ± {r['std']:<7.4f}  "
-                f"{r['ratio_to_dbest']:>9.3f}  {r['beats_dbest']:>5}  {r['seeds_beating']:>5}  {r['failed']}"
+                f"{r['ratio_to_dbest']:>9.3f}{room}  {r['beats_dbest']:>5}  {r['seeds_beating']:>5}  {r['failed']}"
             )
     lines.append("\nmean rank over tasks (lower is better)")
     for _, r in mean_rank.iterrows():

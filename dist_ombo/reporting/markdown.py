@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -12,8 +13,9 @@ import pandas as pd
 from dist_ombo.reporting.headline import HEADLINES, by_metric
 from dist_ombo.reporting.leaderboard import DBEST, leaderboard
 from dist_ombo.reporting.plots import write_plots
-from dist_ombo.reporting.published import MOO_SOURCE_A, TFBIND8, TFBIND8_BEST
+from dist_ombo.reporting.published import TFBIND8, TFBIND8_BEST
 from dist_ombo.reporting.stats import compare, plot_cd
+from dist_ombo.reporting.verdicts import RULE_TEXT, published_comparison, score_comparison
 
 
 def _table(frame: pd.DataFrame) -> str:
@@ -25,43 +27,35 @@ def _table(frame: pd.DataFrame) -> str:
 
 
 def _cell(v) -> str:
-    if isinstance(v, float):
-        return "" if np.isnan(v) else f"{v:.4g}"
+    if isinstance(v, (float, np.floating)):
+        return "—" if np.isnan(v) else f"{v:.4g}"
     return str(v)
 
 
-def published_comparison(per_task: pd.DataFrame) -> pd.DataFrame:
-    """Our best method's HV / D(best) (on its own seeds) next to Source A's best and multiple-models
-    ratios."""
-    rows = []
-    for task, g in per_task.groupby("task", sort=False):
-        base = task.split("-")[0]
-        if base in MOO_SOURCE_A and g["metric"].iloc[0] == HEADLINES["moo"].metric:
-            methods = g[(g["method"] != DBEST) & (g["n"] > 0)]
-            if methods.empty:
-                continue
-            # by ratio, not HV: with missing seeds, methods' HVs stand on different datasets
-            top = methods.sort_values("ratio_to_dbest", ascending=False).iloc[0]
-            dbest, mm, best, by = MOO_SOURCE_A[base]
-            rows.append({
-                "task": task, "our D(best)": top["dbest"], "our best method": top["method"], "seeds": top["n"],
-                "our HV": top["mean"], "our ratio": top["ratio_to_dbest"],
-                "published best ratio": best / dbest, "by": by, "published MM ratio": mm / dbest,
-                "ratio difference": top["ratio_to_dbest"] - best / dbest,
-                "verdict": verdict(top["ratio_to_dbest"], best / dbest),
-            })
-    return pd.DataFrame(rows)
+#: Columns of a per-task leaderboard table (``headroom`` only where some trial holds it).
+LEADERBOARD_COLUMNS = ["rank", "method", "mean", "std", "ratio_to_dbest", "headroom", "beats_dbest",
+                       "seeds_beating", "failed"]
 
 
-#: Within this relative distance of the published number, ours "matches" it.
-MATCH_TOLERANCE = 0.01
+def leaderboard_view(g: pd.DataFrame) -> pd.DataFrame:
+    """One task's leaderboard rows as a report prints them, best first."""
+    cols = [c for c in LEADERBOARD_COLUMNS if c != "headroom" or g["headroom"].notna().any()]
+    return g.sort_values("rank")[cols]
 
 
-def verdict(ours: float, published: float) -> str:
-    """``beats`` / ``matches`` (within 1%) / ``below`` the published number."""
-    if ours >= published * (1 + MATCH_TOLERANCE):
-        return "beats"
-    return "matches" if ours >= published * (1 - MATCH_TOLERANCE) else "below"
+def side_by_side(results: pd.DataFrame) -> tuple[pd.DataFrame, str]:
+    """The published side-by-side table (one row per task with a published number) and a sentence
+    counting its verdicts."""
+    comp = published_comparison(results)
+    if comp.empty:
+        return comp, "No task in common with the published MOO tables."
+    counts = comp["verdict"].value_counts()
+    judged = int(sum(counts.get(v, 0) for v in ("beats", "matches", "below")))
+    summary = (f"Best complete method against the best published HV / D(best), per task: beats on "
+               f"{counts.get('beats', 0)}, matches on {counts.get('matches', 0)}, below on "
+               f"{counts.get('below', 0)} of {judged} judged tasks"
+               + (f" ({len(comp) - judged} not judged)" if judged < len(comp) else "") + ".")
+    return comp, summary
 
 
 def tfbind8_comparison(per_task: pd.DataFrame) -> pd.DataFrame:
@@ -90,6 +84,7 @@ def score_table(per_task: pd.DataFrame, mean_rank: pd.DataFrame) -> pd.DataFrame
 
 def _method_by_task(per_task: pd.DataFrame, mean_rank: pd.DataFrame, cell) -> pd.DataFrame:
     tasks = list(dict.fromkeys(per_task["task"]))
+    saturated = set(per_task.loc[per_task["saturated"], "task"]) if "saturated" in per_task else set()
     by_key = {(r["method"], r["task"]): r for _, r in per_task.iterrows()}
     rank_of = mean_rank.set_index("method")["mean_rank"]
     rows = []
@@ -97,7 +92,7 @@ def _method_by_task(per_task: pd.DataFrame, mean_rank: pd.DataFrame, cell) -> pd
         row = {"method": method}
         for task in tasks:
             found = by_key.get((method, task))
-            row[task] = "" if found is None else (("failed" if found["failed"] > 0 else "not run")
+            row[task + (" (saturated)" if task in saturated else "")] = "" if found is None else (("failed" if found["failed"] > 0 else "not run")
                                                   if found["n"] == 0 else cell(found))
         row["mean rank"] = "" if np.isnan(rank_of[method]) else f"{rank_of[method]:.2f}"
         rows.append(row)
@@ -128,22 +123,53 @@ def _with_wins(per_task: pd.DataFrame, mean_rank: pd.DataFrame) -> pd.DataFrame:
     return table
 
 
-def _statistics(per_task: pd.DataFrame, cd_path: Path) -> tuple[list[str], Path | None]:
-    """Friedman test, Nemenyi CD diagram and Wilcoxon tests over the methods run on every task."""
-    result = compare(per_task)
-    if "mean_ranks" not in result:
-        return [f"Not enough common tasks for a test ({result.get('note')})."], None
-    plot_cd(result, cd_path)
-    table = pd.DataFrame([{"method": m, "mean rank": result["mean_ranks"][m],
-                           "Wilcoxon p vs best": result["wilcoxon_vs_best"].get(m, float("nan"))}
-                          for m in result["mean_ranks"]])
-    return [
-        f"{len(result['methods'])} methods run on every one of the {result['tasks']} tasks: Friedman test p = "
-        f"{result['friedman_p']:.3g}; Nemenyi critical difference of mean ranks (alpha 0.05) = {result['cd']:.2f} "
-        f"(two methods whose mean ranks differ by less are not told apart). Wilcoxon signed-rank p-values of "
-        f"each method against the best-ranked `{result['best']}` (per-task score / D(best)):",
-        "", _table(table),
-    ], cd_path
+@dataclass
+class StatsSection:
+    """One statistical comparison (all tasks, or one task kind): its title, a sentence, a table,
+    and the result :func:`dist_ombo.reporting.stats.compare` returned (``None`` if too few tasks)."""
+
+    title: str
+    text: str
+    table: pd.DataFrame
+    result: dict | None
+    suffix: str
+
+
+def statistics_sections(per_task: pd.DataFrame) -> list[StatsSection]:
+    """Friedman test, Nemenyi CD and Wilcoxon tests over the methods run on every task: once over
+    all tasks, and per task kind where that is a different set."""
+    sections = []
+    by_kind = [(f"{h.kind.upper()} tasks ({h.label})", h.metric, f"_{h.kind}") for h in HEADLINES.values()]
+    for title, metric, suffix in [("All tasks", None, ""), *by_kind]:
+        group = per_task[per_task["method"] != DBEST]
+        if metric is not None:
+            group = group[group["metric"] == metric]
+            if group.empty or group["task"].nunique() == per_task["task"].nunique():
+                continue  # none, or the same as "All tasks"
+        result = compare(group)
+        if "mean_ranks" not in result:
+            sections.append(StatsSection(title, f"Not enough common tasks for a test ({result.get('note')}).",
+                                         pd.DataFrame(), None, suffix))
+            continue
+        table = pd.DataFrame([{"method": m, "mean rank": result["mean_ranks"][m],
+                               "Wilcoxon p vs best": result["wilcoxon_vs_best"].get(m, float("nan"))}
+                              for m in result["mean_ranks"]])
+        text = (f"{len(result['methods'])} methods run on every one of the {result['tasks']} tasks: Friedman test "
+                f"p = {result['friedman_p']:.3g}; Nemenyi critical difference of mean ranks (alpha 0.05) = "
+                f"{result['cd']:.2f} (two methods whose mean ranks differ by less are not told apart). Wilcoxon "
+                f"signed-rank p-values of each method against the best-ranked `{result['best']}` (per-task score / "
+                f"D(best)):")
+        sections.append(StatsSection(title, text, table, result, suffix))
+    return sections
+
+
+def tfbind8_sentence(results: pd.DataFrame) -> str:
+    """Our best complete TF-Bind-8 method against the best published score, under the same rule."""
+    method, j = score_comparison(results, "tfbind8", TFBIND8_BEST[0])
+    if not method:
+        return f"Best published 100th-percentile score: {TFBIND8_BEST[0]} ({TFBIND8_BEST[1]}); no complete method here."
+    return (f"Best published 100th-percentile score: {TFBIND8_BEST[0]} ({TFBIND8_BEST[1]}); our best complete "
+            f"method: {method} {j.mean:.3f} ± {j.se:.3f} (SE over {j.n} seeds): {j.verdict}.")
 
 
 def _sweep_line(sweep_dir: Path, frame: pd.DataFrame) -> str:
@@ -159,7 +185,8 @@ def _sweep_line(sweep_dir: Path, frame: pd.DataFrame) -> str:
 def write_markdown(results: pd.DataFrame, sweep_dirs: Path | list[Path], out: Path,
                    notes: Path | None = None) -> Path:
     """Write the report for one sweep or several merged ones (``results`` tagged by a ``sweep``
-    column, as :func:`dist_ombo.reporting.results.load_sweeps` returns)."""
+    column, as :func:`dist_ombo.reporting.results.load_sweeps` returns). It opens with the method x
+    task heatmap and the published side-by-side, then the tables behind them."""
     sweep_dirs = [Path(d) for d in (sweep_dirs if isinstance(sweep_dirs, (list, tuple)) else [sweep_dirs])]
     out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)
@@ -173,6 +200,8 @@ def write_markdown(results: pd.DataFrame, sweep_dirs: Path | list[Path], out: Pa
     command = f"dist-ombo report {' '.join(str(d) for d in sweep_dirs)} --markdown {out}"
     if notes is not None:
         command += f" --notes {notes}"
+    heatmap = plots_dir / "heatmap.png"
+    comp, summary = side_by_side(results)
     parts = [
         "# Results",
         "",
@@ -182,6 +211,15 @@ def write_markdown(results: pd.DataFrame, sweep_dirs: Path | list[Path], out: Pa
         "",
         "Headline score: " + "; ".join(f"{h.kind.upper()} tasks: {h.label}" for h in HEADLINES.values())
         + "; higher is better; mean ± std (ddof 0) over seeds; D(best) is ranked beside the methods.",
+        "",
+    ]
+    if heatmap.exists():
+        parts += [f"![method x task heatmap]({os.path.relpath(heatmap, out.parent)})", ""]
+    parts += ["## Against published numbers (HV / D(best), Source A of published-results.md)", "",
+              f"Rule: {RULE_TEXT}", "", _table(comp) if not comp.empty else "", "", f"**{summary}**"]
+    if per_task["task"].str.startswith("tfbind8").any():
+        parts += ["", f"TF-Bind-8 (same rule on the normalized score): {tfbind8_sentence(results)}"]
+    parts += [
         "",
         "## Overview: mean score / D(best) per task (seeds in brackets)",
         "",
@@ -194,45 +232,30 @@ def write_markdown(results: pd.DataFrame, sweep_dirs: Path | list[Path], out: Pa
         "## Leaderboard per task",
     ]
     for task, g in per_task.groupby("task", sort=False):
-        view = g.sort_values("rank")[["rank", "method", "mean", "std", "ratio_to_dbest", "beats_dbest",
-                                      "seeds_beating", "failed"]]
         metric = g["metric"].iloc[0]
-        parts += ["", f"### {task} ({by_metric(metric).label if isinstance(metric, str) else 'no finished trial'})", "", _table(view)]
+        heading = f"{task} ({by_metric(metric).label if isinstance(metric, str) else 'no finished trial'})"
+        if g["saturated"].iloc[0]:
+            heading += " (saturated)"
+        parts += ["", f"### {heading}", "", _table(leaderboard_view(g))]
     parts += ["", "## Mean rank over tasks", "", _table(_with_wins(per_task, mean_rank))]
     parts += ["", "## Statistical comparison", ""]
-    by_kind = [(f"{h.kind.upper()} tasks ({h.label})", h.metric, f"_{h.kind}") for h in HEADLINES.values()]
-    for title, metric, suffix in [("All tasks", None, ""), *by_kind]:
-        group = per_task[per_task["method"] != DBEST]
-        if metric is not None:
-            group = group[group["metric"] == metric]
-            if group.empty or group["task"].nunique() == per_task["task"].nunique():
-                continue  # none, or the same as "All tasks"
-        text, cd_plot = _statistics(group, plots_dir / f"critical_difference{suffix}.png")
-        parts += [f"### {title}", "", *text, ""]
-        if cd_plot is not None:
+    for section in statistics_sections(per_task):
+        parts += [f"### {section.title}", "", section.text, ""]
+        if section.result is not None:
+            cd_plot = plots_dir / f"critical_difference{section.suffix}.png"
+            plot_cd(section.result, cd_plot)
             plots.append(cd_plot)
-    comp = published_comparison(per_task)
-    parts += ["", "## Against published numbers (HV / D(best), Source A of published-results.md)", ""]
-    parts.append(_table(comp) if not comp.empty else "No task in common with the published MOO tables.")
+            parts += [_table(section.table), ""]
     tf = tfbind8_comparison(per_task)
-    verdicts = list(comp["verdict"]) if not comp.empty else []
     if not tf.empty:
-        ours = per_task[per_task["task"].str.startswith("tfbind8") & (per_task["method"] != DBEST)]["mean"].max()
-        verdicts.append(verdict(ours, TFBIND8_BEST[0]))
-        parts += ["", "## TF-Bind-8 against published scores", "",
-                  f"Best published 100th-percentile score: {TFBIND8_BEST[0]} ({TFBIND8_BEST[1]}); our best: "
-                  f"{ours:.3f} ({verdicts[-1]}).", "", _table(tf)]
-    if verdicts:
-        counts = {v: verdicts.count(v) for v in ("beats", "matches", "below")}
-        parts += ["", f"**Our best method against the best published number, per task covered by both:** "
-                  f"beats on {counts['beats']}, matches (within {MATCH_TOLERANCE:.0%}) on {counts['matches']}, "
-                  f"below on {counts['below']} of {len(verdicts)} tasks."]
+        parts += ["", "## TF-Bind-8 against published scores", "", tfbind8_sentence(results), "", _table(tf)]
     costs = trial_costs(results)
     if not costs.empty:
         parts += ["", "## Cost per trial (wall-clock seconds on the machine that ran it)", "", _table(costs)]
     parts += ["", "## Plots", ""]
     for p in plots:
-        parts.append(f"![{p.stem}]({os.path.relpath(p, out.parent)})")
+        if p != heatmap:
+            parts.append(f"![{p.stem}]({os.path.relpath(p, out.parent)})")
     if notes is not None and Path(notes).exists():
         parts += ["", Path(notes).read_text().strip()]
     out.write_text("\n".join(parts) + "\n")

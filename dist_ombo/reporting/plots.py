@@ -1,5 +1,9 @@
-"""Plots of a results table: score bars with error bars, a mean-rank chart, and the Pareto fronts
-of 2-3 objective tasks (proposals of the best methods over the dataset and the true front)."""
+"""Plots of a results table: a method x task heatmap, a grid of per-task ratio bars with error
+bars, a mean-rank chart, and the Pareto fronts of 2-3 objective tasks (proposals of the best
+methods over the dataset and the true front).
+
+Figures are sized for a screen about 1400 px wide at the saved 100 dpi; every score axis is HV (or
+score) / D(best) of the same seed, so tasks whose absolute scales differ read side by side."""
 
 from __future__ import annotations
 
@@ -11,9 +15,17 @@ import pandas as pd
 
 from dist_ombo.reporting.headline import HEADLINES, by_metric
 from dist_ombo.reporting.leaderboard import DBEST, leaderboard
+from dist_ombo.reporting.verdicts import method_ratios, saturated_tasks
+
+#: Panels per row of the score grid; with 14 inch wide figures each panel is ~350 px wide.
+GRID_COLUMNS = 4
+#: Width of every wide figure in inches (1400 px at the saved dpi).
+WIDE = 14.0
+DPI = 100
+
 
 def write_plots(results: pd.DataFrame, sweep_dir: Path, plots_dir: Path) -> list[Path]:
-    """Score bars with error bars, a mean-rank chart, and Pareto fronts of 2-3 objective tasks.
+    """Heatmap, score-ratio grid, mean-rank chart, and Pareto fronts of 2-3 objective tasks.
 
     Trial folders are looked up in ``sweep_dir``, or in each row's ``sweep`` column where the
     table merges several sweeps.
@@ -28,19 +40,9 @@ def write_plots(results: pd.DataFrame, sweep_dir: Path, plots_dir: Path) -> list
     written: list[Path] = []
     if per_task.empty:
         return written
-    tasks = list(dict.fromkeys(per_task["task"]))
-    fig, axes = plt.subplots(1, len(tasks), figsize=(4 * len(tasks), 3.6), squeeze=False)
-    for ax, task in zip(axes[0], tasks):
-        g = per_task[per_task["task"] == task]
-        colors = ["0.6" if m == DBEST else f"C{i % 10}" for i, m in enumerate(g["method"])]
-        ax.bar(range(len(g)), g["mean"], yerr=g["std"], color=colors, capsize=3)
-        ax.set_xticks(range(len(g)), g["method"], rotation=60, ha="right", fontsize=7)
-        metric = g["metric"].iloc[0]
-        ax.set_title(f"{task} ({by_metric(metric).short if isinstance(metric, str) else 'no score'})", fontsize=9)
-        lo = np.nanmin(g["mean"] - g["std"]) if g["mean"].notna().any() else 0.0
-        ax.set_ylim(bottom=max(0.0, lo - 0.1 * abs(lo)))
-    fig.tight_layout()
-    written.append(_save(fig, plots_dir / "scores.png"))
+    if not method_ratios(results).empty:  # some trial finished: there is a score to draw
+        written.append(write_heatmap(results, plots_dir / "heatmap.png"))
+        written.append(write_score_grid(results, plots_dir / "scores.png"))
 
     fig, ax = plt.subplots(figsize=(6, 0.4 * len(mean_rank) + 1.2))
     ax.barh(mean_rank["method"], mean_rank["mean_rank"],
@@ -101,8 +103,104 @@ def _pareto_plots(results: pd.DataFrame, sweep_dir: Path, plots_dir: Path, plt) 
     return written
 
 
+def heatmap_values(results: pd.DataFrame) -> tuple[pd.DataFrame, str]:
+    """Methods x tasks matrix of mean headroom, or of mean HV / D(best) when any scored cell lacks
+    headroom (older trials), and which of the two it is (``"headroom"`` / ``"ratio"``). Methods are
+    ordered by their mean value over tasks, best first."""
+    table = method_ratios(results)
+    kind = "headroom" if len(table) and table["headroom"].notna().all() else "ratio"
+    wide = table.pivot(index="method", columns="task", values=kind)
+    wide = wide.reindex(columns=list(dict.fromkeys(table["task"])))
+    order = wide.rank(ascending=False).mean(axis=1).sort_values().index
+    return wide.loc[order], kind
+
+
+def write_heatmap(results: pd.DataFrame, path: Path) -> Path:
+    """Method x task heatmap of mean headroom (diverging, centred on 0) or of HV / D(best)
+    (diverging, centred on 1), each cell annotated; saturated tasks are marked in their label."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    values, kind = heatmap_values(results)
+    saturated = saturated_tasks(results)
+    n_methods, n_tasks = values.shape
+    width = min(WIDE, 3.5 + 1.1 * n_tasks)
+    fig, ax = plt.subplots(figsize=(width, 1.6 + 0.26 * max(n_methods, 1)))
+    data = values.to_numpy(dtype=float)
+    centre = 0.0 if kind == "headroom" else 1.0
+    with np.errstate(invalid="ignore"):
+        if kind == "headroom":  # one scale for all tasks: headroom is already comparable across tasks
+            spread = np.ones(n_tasks)
+        else:  # ratios are not (Ackley-10 reaches 10x, ZDT1 1.2x): each task column on its own scale
+            spread = np.nanmax(np.abs(data - centre), axis=0) if n_methods else np.ones(n_tasks)
+        spread = np.where(np.isfinite(spread) & (spread > 0), spread, 1.0)
+        shade = np.clip((data - centre) / spread, -1.0, 1.0)
+    cmap = plt.get_cmap("RdBu").with_extremes(bad="0.92")
+    ax.imshow(np.ma.masked_invalid(shade), cmap=cmap, vmin=-1.0, vmax=1.0, aspect="auto")
+    for i in range(n_methods):
+        for j in range(n_tasks):
+            v = data[i, j]
+            text = "—" if not np.isfinite(v) else f"{v:.3f}"
+            dark = np.isfinite(v) and abs(shade[i, j]) > 0.6
+            ax.text(j, i, text, ha="center", va="center", fontsize=7, color="white" if dark else "black")
+    labels = [f"{t}\n(saturated)" if t in saturated else t for t in values.columns]
+    ax.set_xticks(range(n_tasks), labels, fontsize=9)
+    ax.xaxis.tick_top()
+    ax.set_yticks(range(n_methods), values.index, fontsize=8)
+    what = ("mean headroom = (HV - D(best)) / (front HV - D(best)) over seeds: 0 = D(best) (white), "
+            "1 = the reference front (blue), red = below D(best); grey: no finished trial"
+            if kind == "headroom" else
+            "mean over seeds of score / D(best) of the same seed: 1 = D(best) (white), blue beyond, red below; "
+            "colour scaled per task; grey: no finished trial")
+    ax.set_title(what, fontsize=9, pad=28 if saturated else 18)
+    fig.tight_layout()
+    return _save(fig, path)
+
+
+def write_score_grid(results: pd.DataFrame, path: Path) -> Path:
+    """One panel per task in a grid of at most :data:`GRID_COLUMNS` columns: each method's mean
+    score / D(best) over its seeds (horizontal bars, best on top) with the std over seeds of that
+    ratio as error bar, and a line at 1 (D(best))."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    table = method_ratios(results)
+    saturated = saturated_tasks(results)
+    tasks = list(dict.fromkeys(table["task"])) or ["(no finished trial)"]
+    ncols = min(GRID_COLUMNS, len(tasks))
+    nrows = int(np.ceil(len(tasks) / ncols))
+    per_panel = max([int((table["task"] == t).sum()) for t in tasks] + [1])
+    fig, axes = plt.subplots(nrows, ncols, figsize=(WIDE, nrows * (0.9 + 0.17 * per_panel)), squeeze=False)
+    for ax in axes.flat[len(tasks):]:
+        ax.set_visible(False)
+    for ax, task in zip(axes.flat, tasks):
+        g = table[table["task"] == task].sort_values("ratio", ascending=True)
+        colors = ["C0" if c else "C1" for c in g["complete"]]
+        ax.barh(range(len(g)), g["ratio"], xerr=g["ratio_std"], color=colors, capsize=2, height=0.7)
+        ax.set_yticks(range(len(g)), [f"{m} ({int(n)}/{int(s)})" for m, n, s in
+                                      zip(g["method"], g["finished"], g["seeds"])], fontsize=7)
+        ax.axvline(1.0, color="k", lw=0.8)
+        metric = g["metric"].iloc[0] if len(g) else None
+        short = by_metric(metric).short if isinstance(metric, str) else "score"
+        ax.set_title(f"{task}{' (saturated)' if task in saturated else ''}", fontsize=10)
+        ax.set_xlabel(f"{short} / D(best)", fontsize=8)
+        ax.tick_params(axis="x", labelsize=7)
+        if len(g):
+            lo = float(np.nanmin(g["ratio"] - g["ratio_std"].fillna(0)))
+            hi = float(np.nanmax(g["ratio"] + g["ratio_std"].fillna(0)))
+            pad = 0.05 * max(hi - min(lo, 1.0), 1e-3)
+            ax.set_xlim(min(lo, 1.0) - pad, hi + pad)
+    fig.suptitle("mean over seeds of score / D(best) of the same seed, error bar = std over seeds; "
+                 "(finished/seeds) after each method, orange = incomplete", fontsize=9)
+    fig.tight_layout()
+    return _save(fig, path)
+
+
 def _save(fig, path: Path) -> Path:
-    fig.savefig(path, dpi=110)
+    fig.savefig(path, dpi=DPI)
     import matplotlib.pyplot as plt
 
     plt.close(fig)
