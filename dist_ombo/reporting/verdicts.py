@@ -152,7 +152,8 @@ def published_comparison(results: pd.DataFrame) -> pd.DataFrame:
                         "our HV": seeds["score"].mean(), "our ratio": j.mean, "SE": j.se,
                         "ratio difference": j.mean - published, "verdict": j.verdict})
         row["incomplete (not judged)"] = ", ".join(
-            f"{r['method']} {int(r['finished'])}/{int(r['seeds'])}" for _, r in incomplete.iterrows())
+            f"{r['method']} {int(r['finished'])}/{int(r['seeds'])}"
+            for _, r in incomplete.sort_values("finished", ascending=False, kind="stable").iterrows())
         rows.append(row)
     columns = ["task", "saturated", "our best method", "seeds", "our D(best)", "our HV", "our ratio", "SE",
                "published best ratio", "by", "published MM ratio", "ratio difference", "verdict",
