@@ -165,6 +165,12 @@ def cmd_report(args: argparse.Namespace) -> int:
     from dist_ombo.reporting.results import load_sweeps, select_rows, unreadable_files
 
     dirs = [Path(d) for d in args.dirs]
+    for option in ("markdown", "html"):  # refused before any loading or plotting
+        target = getattr(args, option)
+        if target and Path(target).is_dir():
+            raise ValueError(f"--{option} {target} is a directory; give a file name")
+    if args.notes and not Path(args.notes).is_file():
+        raise ValueError(f"--notes {args.notes}: no such file")
     table = load_sweeps(dirs)  # rebuilt in memory from trial folders: picks up trials finished since
     table = select_rows(table, _names(args.tasks), _names(args.methods))
     print(format_leaderboard(*leaderboard(table)))
@@ -178,7 +184,11 @@ def cmd_report(args: argparse.Namespace) -> int:
 
         notes = Path(args.notes) if args.notes else None
         print(f"\nwrote {write_markdown(table, dirs, Path(args.markdown), notes)}")
-    elif not args.no_plots:
+    if args.html:
+        from dist_ombo.reporting.html_report import write_html
+
+        print(f"\nwrote {write_html(table, dirs, Path(args.html))}")
+    if not (args.markdown or args.html or args.no_plots):
         plots = write_plots(table, dirs[0], dirs[0] / "plots")
         print("\nplots: " + ", ".join(str(p) for p in plots))
     return 0
@@ -283,6 +293,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--no-plots", action="store_true")
     p.add_argument("--markdown", metavar="FILE", help="also write a Markdown report (plots beside it)")
     p.add_argument("--notes", metavar="FILE", help="Markdown appended to the report (discussion)")
+    p.add_argument("--html", metavar="FILE", help="also write one self-contained HTML page (images embedded)")
     p.add_argument("--tasks", metavar="A,B", help="report only these task labels (comma-separated)")
     p.add_argument("--methods", metavar="A,B", help="report only these method labels (comma-separated)")
     p.set_defaults(func=cmd_report)
