@@ -44,7 +44,7 @@ def test_html_report_has_every_section_and_only_embedded_png_images(tmp_path):
         assert base64.b64decode(src.split(",", 1)[1])[:8] == b"\x89PNG\r\n\x1a\n"
     assert page.links == [] and page.scripts == 0  # nothing fetched from anywhere
     text = out.read_text(encoding="utf-8")
-    assert "lucky 1/3, pending 0/3" in text and "class='beats'" in text  # published side-by-side
+    assert "lucky 1/3, pending 0/3" in text and "class='txt beats'>beats<" in text  # published side-by-side
     assert "<th>headroom</th>" in text  # re21's leaderboard; ackley-3's has none and still renders
 
 

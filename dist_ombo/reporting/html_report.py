@@ -35,11 +35,13 @@ nav a { margin-right: 14px; } p.note { color: #555; font-size: 0.9em; }
 img { max-width: 100%; height: auto; display: block; margin: 8px 0; }
 table { border-collapse: collapse; font-size: 0.85em; margin: 8px 0 16px; }
 th, td { border: 1px solid #ddd; padding: 3px 8px; text-align: right; }
-th { background: #f3f3f3; } td:first-child, th:first-child { text-align: left; }
+th { background: #f3f3f3; } td.txt, td:first-child, th:first-child { text-align: left; }
 tr:nth-child(even) td { background: #fafafa; }
 td.beats { background: #d7ecd9 !important; } td.below { background: #f6d5d5 !important; }
 .saturated { color: #8a5a00; font-weight: 600; }
-.boards { display: grid; grid-template-columns: repeat(auto-fill, minmax(440px, 1fr)); gap: 4px 24px; }
+.boards { display: grid; grid-template-columns: repeat(auto-fill, minmax(620px, 1fr)); gap: 4px 24px; }
+.boards > div { overflow-x: auto; } .boards td.txt { white-space: nowrap; }
+.figs { display: grid; grid-template-columns: repeat(auto-fill, minmax(440px, 1fr)); gap: 4px 24px; }
 """
 
 
@@ -101,11 +103,13 @@ def _frame(frame: pd.DataFrame) -> str:
     """A table with numbers to 4 significant digits and a dash for a missing value."""
     def cell(v) -> str:
         if isinstance(v, (float, np.floating)):
-            return "—" if np.isnan(v) else f"{v:.4g}"
-        return html.escape(str(v))
+            return "<td>—</td>" if np.isnan(v) else f"<td>{v:.4g}</td>"
+        if isinstance(v, (int, np.integer)):
+            return f"<td>{v}</td>"
+        return f"<td class='txt'>{html.escape(str(v))}</td>"  # words read left-aligned
 
     head = "".join(f"<th>{html.escape(str(c))}</th>" for c in frame.columns)
-    rows = "".join("<tr>" + "".join(f"<td>{cell(v)}</td>" for v in row) + "</tr>"
+    rows = "".join("<tr>" + "".join(cell(v) for v in row) + "</tr>"
                    for row in frame.itertuples(index=False))
     return f"<table><thead><tr>{head}</tr></thead><tbody>{rows}</tbody></table>"
 
@@ -114,7 +118,7 @@ def _verdict_table(comp: pd.DataFrame) -> str:
     """The side-by-side, with the verdict cell coloured (green beats, red below)."""
     text = _frame(comp)
     for word in ("beats", "below"):
-        text = text.replace(f"<td>{word}</td>", f"<td class='{word}'>{word}</td>")
+        text = text.replace(f"<td class='txt'>{word}</td>", f"<td class='txt {word}'>{word}</td>")
     return text
 
 
@@ -140,7 +144,7 @@ def _pareto(images: dict[str, str]) -> str:
     names = sorted(n for n in images if n.startswith("pareto_"))
     if not names:
         return "<p>No 2- or 3-objective task with trial folders to draw.</p>"
-    return "<div class='boards'>" + "".join(_img(images, n, n[:-4]) for n in names) + "</div>"
+    return "<div class='figs'>" + "".join(_img(images, n, n[:-4]) for n in names) + "</div>"
 
 
 def _statistics(stats, images: dict[str, str]) -> str:

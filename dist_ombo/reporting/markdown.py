@@ -37,10 +37,14 @@ LEADERBOARD_COLUMNS = ["rank", "method", "mean", "std", "ratio_to_dbest", "headr
                        "seeds_beating", "failed"]
 
 
+#: How a report heads those columns.
+LEADERBOARD_HEADERS = {"ratio_to_dbest": "x D(best)", "beats_dbest": "beats D(best)", "seeds_beating": "seeds beating"}
+
+
 def leaderboard_view(g: pd.DataFrame) -> pd.DataFrame:
     """One task's leaderboard rows as a report prints them, best first."""
     cols = [c for c in LEADERBOARD_COLUMNS if c != "headroom" or g["headroom"].notna().any()]
-    return g.sort_values("rank")[cols]
+    return g.sort_values("rank")[cols].rename(columns=LEADERBOARD_HEADERS)
 
 
 def side_by_side(results: pd.DataFrame) -> tuple[pd.DataFrame, str]:
