@@ -103,3 +103,14 @@ def test_heatmap_uses_headroom_when_every_cell_has_it_and_the_ratio_otherwise(tm
     assert list(values.index) == ["lucky", "full"]  # best first
     path = write_heatmap(re21_table(), tmp_path / "heatmap.png")
     assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_dbest_disagreements_name_the_task_seed_and_methods():
+    from dist_ombo.reporting.verdicts import dbest_disagreements
+
+    table = re21_table()
+    assert dbest_disagreements(table).empty
+    table.loc[(table["method"] == "lucky") & (table["seed"] == 2), "hv_dbest"] = 3.001
+    found = dbest_disagreements(table)
+    assert list(found["task"]) == ["re21"] and list(found["seed"]) == [2]
+    assert found["methods per value"].iloc[0] == "3: full; 3.001: lucky"

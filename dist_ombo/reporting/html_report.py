@@ -18,11 +18,11 @@ import pandas as pd
 
 from dist_ombo.reporting.headline import HEADLINES, by_metric
 from dist_ombo.reporting.leaderboard import leaderboard
-from dist_ombo.reporting.markdown import (leaderboard_view, side_by_side, statistics_sections, tfbind8_comparison,
-                                          tfbind8_sentence, trial_costs)
+from dist_ombo.reporting.markdown import (DBEST_NOTE, leaderboard_view, side_by_side, statistics_sections,
+                                          tfbind8_comparison, tfbind8_sentence, trial_costs)
 from dist_ombo.reporting.plots import write_plots
 from dist_ombo.reporting.stats import plot_cd
-from dist_ombo.reporting.verdicts import RULE_TEXT
+from dist_ombo.reporting.verdicts import RULE_TEXT, dbest_disagreements
 
 #: Section ids of the page, in order; a test checks each is present.
 SECTIONS = ("heatmap", "published", "scores", "leaderboards", "pareto", "statistics", "costs")
@@ -71,7 +71,7 @@ def write_html(results: pd.DataFrame, sweep_dirs: list[Path], out: Path) -> Path
         _section("published", "Against published numbers (Source A: HV / D(best))",
                  f"<p class='note'>Rule: {html.escape(RULE_TEXT)}</p>"
                  + (_verdict_table(comp) if not comp.empty else "")
-                 + f"<p><b>{html.escape(summary)}</b></p>" + _tfbind8(results, per_task)),
+                 + f"<p><b>{html.escape(summary)}</b></p>" + _disagreements(results) + _tfbind8(results, per_task)),
         _section("scores", "Score / D(best) per task", _img(images, "scores.png", "score ratio per task")),
         _section("leaderboards", "Leaderboard per task", _leaderboards(per_task)),
         _section("pareto", "Pareto fronts", _pareto(images)),
@@ -120,6 +120,14 @@ def _verdict_table(comp: pd.DataFrame) -> str:
     for word in ("beats", "below"):
         text = text.replace(f"<td class='txt'>{word}</td>", f"<td class='txt {word}'>{word}</td>")
     return text
+
+
+def _disagreements(results: pd.DataFrame) -> str:
+    table = dbest_disagreements(results)
+    if table.empty:
+        return ""
+    return (f"<p><b>D(best) differs between trials of the same task and seed</b> ({html.escape(DBEST_NOTE)}):</p>"
+            + _frame(table))
 
 
 def _tfbind8(results: pd.DataFrame, per_task: pd.DataFrame) -> str:

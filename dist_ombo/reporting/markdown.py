@@ -15,7 +15,7 @@ from dist_ombo.reporting.leaderboard import DBEST, leaderboard
 from dist_ombo.reporting.plots import write_plots
 from dist_ombo.reporting.published import TFBIND8, TFBIND8_BEST
 from dist_ombo.reporting.stats import compare, plot_cd
-from dist_ombo.reporting.verdicts import RULE_TEXT, published_comparison, score_comparison
+from dist_ombo.reporting.verdicts import RULE_TEXT, dbest_disagreements, published_comparison, score_comparison
 
 
 def _table(frame: pd.DataFrame) -> str:
@@ -45,6 +45,11 @@ def leaderboard_view(g: pd.DataFrame) -> pd.DataFrame:
     """One task's leaderboard rows as a report prints them, best first."""
     cols = [c for c in LEADERBOARD_COLUMNS if c != "headroom" or g["headroom"].notna().any()]
     return g.sort_values("rank")[cols].rename(columns=LEADERBOARD_HEADERS)
+
+
+#: Why a D(best) disagreement is shown.
+DBEST_NOTE = ("it should depend on task and seed alone; each trial's ratio uses its own D(best), "
+              "so the trials below stand on slightly different datasets or reference points")
 
 
 def side_by_side(results: pd.DataFrame) -> tuple[pd.DataFrame, str]:
@@ -223,6 +228,10 @@ def write_markdown(results: pd.DataFrame, sweep_dirs: Path | list[Path], out: Pa
               f"Rule: {RULE_TEXT}", "", _table(comp) if not comp.empty else "", "", f"**{summary}**"]
     if per_task["task"].str.startswith("tfbind8").any():
         parts += ["", f"TF-Bind-8 (same rule on the normalized score): {tfbind8_sentence(results)}"]
+    disagree = dbest_disagreements(results)
+    if not disagree.empty:
+        parts += ["", f"**D(best) differs between trials of the same task and seed** ({DBEST_NOTE}):", "",
+                  _table(disagree)]
     parts += [
         "",
         "## Overview: mean score / D(best) per task (seeds in brackets)",

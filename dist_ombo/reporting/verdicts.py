@@ -172,3 +172,19 @@ def score_comparison(results: pd.DataFrame, task_prefix: str, published: float) 
     ok = trial_ratios(results)
     seeds = ok[(ok["task"] == top["task"]) & (ok["method"] == top["method"])]
     return str(top["method"]), judge(seeds["score"], published)
+
+
+def dbest_disagreements(results: pd.DataFrame, rtol: float = 1e-9) -> pd.DataFrame:
+    """(task, seed) pairs whose trials report different D(best) values. D(best) should be a
+    function of task and seed alone; a disagreement means trials stand on different datasets or
+    reference points (e.g. run by different code versions) and their ratios do not compare."""
+    ok = trial_ratios(results)
+    rows = []
+    for (task, seed), g in ok.groupby(["task", "seed"], sort=False):
+        lo, hi = g["score_dbest"].min(), g["score_dbest"].max()
+        if hi - lo > rtol * max(abs(hi), abs(lo)):
+            values = g.groupby("score_dbest")["method"].apply(lambda m: ", ".join(m))
+            rows.append({"task": task, "seed": seed, "D(best) values": len(values),
+                         "relative spread": (hi - lo) / max(abs(hi), abs(lo)),
+                         "methods per value": "; ".join(f"{v:.6g}: {m}" for v, m in values.items())})
+    return pd.DataFrame(rows, columns=["task", "seed", "D(best) values", "relative spread", "methods per value"])
