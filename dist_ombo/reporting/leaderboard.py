@@ -93,7 +93,7 @@ def _mean_headroom(trials: pd.DataFrame) -> float:
 def task_heading(task: str, metric: Any, saturated: bool) -> str:
     """A task's heading: its name, headline metric, and whether it is saturated."""
     label = by_metric(metric).label if isinstance(metric, str) else "no finished trial"
-    return f"{task} [{label}; higher is better]" + (f" SATURATED (best method's headroom > {SATURATION_HEADROOM} on every seed)"
+    return f"{task}  [{label}; higher is better]" + (f" SATURATED (best method's headroom > {SATURATION_HEADROOM} on every seed)"
                                                      if saturated else "")
 
 
