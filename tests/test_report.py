@@ -237,3 +237,15 @@ def test_a_method_not_run_yet_is_listed_as_not_run_not_as_failed(tmp_path):
     assert "not run yet" in text and "every trial failed" not in text
     md = write_markdown(table, [tmp_path], tmp_path / "r.md").read_text()
     assert "| pending | not run |" in md
+
+
+def test_score_grid_wraps_tasks_into_rows_of_at_most_four_at_screen_width(tmp_path):
+    import struct
+
+    from dist_ombo.reporting.plots import GRID_COLUMNS, write_score_grid
+
+    table = pd.concat([hand_made().assign(task=f"t{i}") for i in range(7)], ignore_index=True)
+    png = write_score_grid(table, tmp_path / "scores.png").read_bytes()
+    width, height = struct.unpack(">II", png[16:24])  # the PNG header's image size
+    assert GRID_COLUMNS <= 4 and width == 1400  # readable at a normal screen width, not 7 x 400 px in a row
+    assert height >= 2 * 200  # two rows of panels, each at least 200 px tall

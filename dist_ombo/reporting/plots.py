@@ -173,7 +173,7 @@ def write_score_grid(results: pd.DataFrame, path: Path) -> Path:
     ncols = min(GRID_COLUMNS, len(tasks))
     nrows = int(np.ceil(len(tasks) / ncols))
     per_panel = max([int((table["task"] == t).sum()) for t in tasks] + [1])
-    fig, axes = plt.subplots(nrows, ncols, figsize=(WIDE, nrows * (0.9 + 0.17 * per_panel)), squeeze=False)
+    fig, axes = plt.subplots(nrows, ncols, figsize=(WIDE, nrows * max(2.2, 0.9 + 0.17 * per_panel)), squeeze=False)
     for ax in axes.flat[len(tasks):]:
         ax.set_visible(False)
     for ax, task in zip(axes.flat, tasks):
