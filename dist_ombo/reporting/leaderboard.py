@@ -93,8 +93,8 @@ def _mean_headroom(trials: pd.DataFrame) -> float:
 def task_heading(task: str, metric: Any, saturated: bool) -> str:
     """A task's heading: its name, headline metric, and whether it is saturated."""
     label = by_metric(metric).label if isinstance(metric, str) else "no finished trial"
-    return f"{task}  [{label}; higher is better]" + (f" SATURATED (best method's headroom > {SATURATION_HEADROOM} on every seed)"
-                                                     if saturated else "")
+    mark = f" SATURATED (best method's headroom > {SATURATION_HEADROOM} on every seed)" if saturated else ""
+    return f"{task}  [{label}; higher is better]{mark}"
 
 
 def format_leaderboard(per_task: pd.DataFrame, mean_rank: pd.DataFrame) -> str:
@@ -113,7 +113,9 @@ def format_leaderboard(per_task: pd.DataFrame, mean_rank: pd.DataFrame) -> str:
                 lines.append(f"  {'-':>4}  {r['method']:<22} {no_result(r):>20}  {'':>9}{' ' * len(head)}  {'':>5}  "
                              f"{'':>5}  {r['failed']}")
                 continue
-            room = (f"  {r['headroom']:>8.3f}" if np.isfinite(r["headroom"]) else f"  {'—':>8}") if with_headroom else ""
+            room = ""
+            if with_headroom:
+                room = f"  {r['headroom']:>8.3f}" if np.isfinite(r["headroom"]) else f"  {'—':>8}"
             lines.append(
                 f"  {r['rank']:>4.1f}  {r['method']:<22} {r['mean']:>10.4f} ± {r['std']:<7.4f}  "
                 f"{r['ratio_to_dbest']:>9.3f}{room}  {r['beats_dbest']:>5}  {r['seeds_beating']:>5}  {r['failed']}"
