@@ -38,7 +38,8 @@ LEADERBOARD_COLUMNS = ["rank", "method", "mean", "std", "ratio_to_dbest", "headr
 
 
 #: How a report heads those columns.
-LEADERBOARD_HEADERS = {"ratio_to_dbest": "x D(best)", "beats_dbest": "beats D(best)", "seeds_beating": "seeds beating"}
+LEADERBOARD_HEADERS = {"ratio_to_dbest": "x D(best)", "beats_dbest": "beats D(best)",
+                       "seeds_beating": "seeds beating"}
 
 
 def leaderboard_view(g: pd.DataFrame) -> pd.DataFrame:
@@ -79,8 +80,8 @@ def tfbind8_comparison(per_task: pd.DataFrame) -> pd.DataFrame:
 
 
 def overview(per_task: pd.DataFrame, mean_rank: pd.DataFrame) -> pd.DataFrame:
-    """Method x task table of mean score / D(best) (above 1 = beyond the data), methods in order of
-    mean rank; a cell is empty where the method did not run on the task."""
+    """Method x task table of mean per-seed score / D(best) (above 1 = beyond the data), methods
+    in order of mean rank; a cell is empty where the method did not run on the task."""
     return _method_by_task(per_task, mean_rank, lambda r: f"{r['ratio_to_dbest']:.3f}"
                            + ("" if r["method"] == DBEST else f" ({int(r['n'])})"))
 
@@ -101,8 +102,9 @@ def _method_by_task(per_task: pd.DataFrame, mean_rank: pd.DataFrame, cell) -> pd
         row = {"method": method}
         for task in tasks:
             found = by_key.get((method, task))
-            row[task + (" (saturated)" if task in saturated else "")] = "" if found is None else (("failed" if found["failed"] > 0 else "not run")
-                                                  if found["n"] == 0 else cell(found))
+            column = task + (" (saturated)" if task in saturated else "")
+            row[column] = "" if found is None else (("failed" if found["failed"] > 0 else "not run")
+                                                    if found["n"] == 0 else cell(found))
         row["mean rank"] = "" if np.isnan(rank_of[method]) else f"{rank_of[method]:.2f}"
         rows.append(row)
     return pd.DataFrame(rows)
@@ -234,7 +236,7 @@ def write_markdown(results: pd.DataFrame, sweep_dirs: Path | list[Path], out: Pa
                   _table(disagree)]
     parts += [
         "",
-        "## Overview: mean score / D(best) per task (seeds in brackets)",
+        "## Overview: mean over seeds of score / D(best) of the same seed (seeds in brackets)",
         "",
         _table(overview(per_task, mean_rank)),
         "",
