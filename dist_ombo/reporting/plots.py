@@ -124,6 +124,7 @@ def write_heatmap(results: pd.DataFrame, path: Path) -> Path:
     import matplotlib.pyplot as plt
     values, kind = heatmap_values(results)
     saturated = saturated_tasks(results)
+    table = method_ratios(results).set_index(["method", "task"])
     n_methods, n_tasks = values.shape
     width = min(WIDE, 3.5 + 1.1 * n_tasks)
     fig, ax = plt.subplots(figsize=(width, 1.6 + 0.26 * max(n_methods, 1)))
@@ -142,6 +143,9 @@ def write_heatmap(results: pd.DataFrame, path: Path) -> Path:
         for j in range(n_tasks):
             v = data[i, j]
             text = "—" if not np.isfinite(v) else f"{v:.3f}"
+            key = (values.index[i], values.columns[j])
+            if np.isfinite(v) and not table.loc[key, "complete"]:  # seeds missing: say on how many it stands
+                text += f" ({int(table.loc[key, 'finished'])}/{int(table.loc[key, 'seeds'])})"
             dark = np.isfinite(v) and abs(shade[i, j]) > 0.6
             ax.text(j, i, text, ha="center", va="center", fontsize=7, color="white" if dark else "black")
     labels = [f"{t}\n(saturated)" if t in saturated else t for t in values.columns]
@@ -153,6 +157,7 @@ def write_heatmap(results: pd.DataFrame, path: Path) -> Path:
             if kind == "headroom" else
             "mean over seeds of score / D(best) of the same seed: 1 = D(best) (white), blue beyond, red below; "
             "colour scaled per task; grey: no finished trial")
+    what += "\n(k/n): the method finished only k of the sweep's n seeds"
     ax.set_title(what, fontsize=9, pad=28 if saturated else 18)
     fig.tight_layout()
     return _save(fig, path)
