@@ -169,6 +169,8 @@ def cmd_report(args: argparse.Namespace) -> int:
         target = getattr(args, option)
         if target and Path(target).is_dir():
             raise ValueError(f"--{option} {target} is a directory; give a file name")
+        if target and any(p.exists() and not p.is_dir() for p in Path(target).parents):
+            raise ValueError(f"--{option} {target}: a part of that path is a file, not a folder")
     if args.notes and not Path(args.notes).is_file():
         raise ValueError(f"--notes {args.notes}: no such file")
     table = load_sweeps(dirs)  # rebuilt in memory from trial folders: picks up trials finished since

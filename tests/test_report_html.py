@@ -58,6 +58,8 @@ def test_report_cli_writes_html_and_refuses_a_directory_before_work(tmp_path, ca
     assert main(["report", str(tmp_path / "sweep"), "--html", str(tmp_path)]) == 2
     err = capsys.readouterr().err
     assert err.strip().splitlines()[-1] == f"error: --html {tmp_path} is a directory; give a file name"
+    assert main(["report", str(tmp_path / "sweep"), "--html", str(tmp_path / "r.html" / "x.html")]) == 2
+    assert "a part of that path is a file" in capsys.readouterr().err
     assert main(["report", str(tmp_path / "sweep"), "--markdown", str(tmp_path / "m.md"),
                  "--notes", str(tmp_path / "nope.md")]) == 2
     assert "--notes" in capsys.readouterr().err and not (tmp_path / "m.md").exists()
