@@ -24,6 +24,7 @@ import pandas as pd
 
 
 from dist_ombo.reporting.headline import HEADLINES, headline_columns
+from dist_ombo.reporting.published import MOO_SOURCE_A
 
 #: A task is saturated when its best complete method's headroom exceeds this on every seed.
 SATURATION_HEADROOM = 0.99
@@ -123,8 +124,6 @@ def published_comparison(results: pd.DataFrame) -> pd.DataFrame:
     """One row per MOO task with a published Source A number: our best complete method (by mean
     per-seed ratio), our D(best) (mean over the same seeds), its ratio ± SE, the published best
     ratio, the verdict, and the methods left out as incomplete."""
-    from dist_ombo.reporting.published import MOO_SOURCE_A
-
     table = method_ratios(results)
     saturated = saturated_tasks(results)
     ok = trial_ratios(results)
