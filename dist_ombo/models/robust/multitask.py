@@ -28,6 +28,7 @@ loss also back-propagates into the network's weights; here, as in the paper, it 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import torch
@@ -52,8 +53,13 @@ class GradNormConfig(RobustConfig):
 
     def __post_init__(self) -> None:
         super().__post_init__()
-        require_positive(self, "weight_lr", "weight_lr_decay")
-        require_positive(self, "alpha", allow_zero=True)
+        check_gradnorm_fields(self)
+
+
+def check_gradnorm_fields(cfg: Any) -> None:
+    """Validate GradNorm's own fields (``alpha``, ``weight_lr``, ``weight_lr_decay``)."""
+    require_positive(cfg, "weight_lr", "weight_lr_decay")
+    require_positive(cfg, "alpha", allow_zero=True)
 
 
 @dataclass(frozen=True)
