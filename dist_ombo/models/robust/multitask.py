@@ -18,6 +18,10 @@ members' losses are independent, so the gradient of the sum over members is each
   gradients, as in the paper (the Off-MOO-Bench code averages them; with Adam the two nearly
   coincide); the heads get their own gradients unchanged.
 
+``train_gradnorm`` and ``train_pcgrad`` take the net and the layer (parameters) they act on, so the
+end-to-end schemes (``e2e``: one net, GradNorm on its output layer, PcGrad over all of it) reuse
+them; ``docs/end-to-end.md`` compares the two families.
+
 Defaults from the Off-MOO-Bench configs (``configs/algorithm/End2End-GradNorm.yaml``,
 ``-PcGrad.yaml`` in lamda-bbo/offline-moo): Adam lr 1e-3 x0.98 per epoch, GradNorm ``alpha`` 0.12,
 weight lr 5e-4 x0.99 per epoch (the reference uses batch 32; the budgets set the batch size).
