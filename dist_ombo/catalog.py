@@ -44,6 +44,13 @@ SCHEMES: dict[str, Scheme] = {s.name: s for s in [
             "multi-head ensemble, GradNorm loss weights (Chen et al. 2018)", objectives=MOO),
     _robust("pcgrad", "multitask", "PcGradConfig", "fit_pcgrad",
             "multi-head ensemble, PcGrad gradient projection (Yu et al. 2020)", objectives=MOO),
+    # Off-MOO-Bench "End-to-End": one net with m outputs (models/robust/e2e.py says how it differs)
+    _robust("e2e", "e2e", "E2EConfig", "fit_e2e", "one MLP with m outputs, summed per-objective MSE "
+            "(Off-MOO-Bench End-to-End)", objectives=MOO),
+    _robust("e2e-gradnorm", "e2e", "E2EGradNormConfig", "fit_e2e_gradnorm",
+            "one MLP with m outputs, GradNorm loss weights on its output layer", objectives=MOO),
+    _robust("e2e-pcgrad", "e2e", "E2EPcGradConfig", "fit_e2e_pcgrad",
+            "one MLP with m outputs, PcGrad projection of all its gradients", objectives=MOO),
     _robust("coms", "coms", "COMsConfig", "fit_coms",
             "conservative objective models, Lagrangian-tuned penalty (Trabucco et al. 2021)"),
     _robust("roma", "roma", "RoMAConfig", "fit_roma",
@@ -337,6 +344,12 @@ _PRESETS: list[MethodSpec] = [
     compose("gp", "qnehvi", "mobo-qnehvi", "Off-MOO-Bench MOBO: GPs + qLogNEHVI, proposals in greedy batches"),
     compose("gp", "parego", "mobo-parego", "Off-MOO-Bench MOBO-ParEGO: GPs + qLogNEI of a random scalarization"),
     compose("gp", "jes", "mobo-jes", "Off-MOO-Bench MOBO-JES: GPs + lower-bound joint entropy search"),
+    # Off-MOO-Bench End-to-End: one network for all objectives, plain / + GradNorm / + PcGrad
+    compose("e2e", "nsga2", "e2e-nsga2", "Off-MOO-Bench 'End-to-End' (one MLP, m outputs) + NSGA-II"),
+    compose("e2e-gradnorm", "nsga2", "e2e-gradnorm-nsga2", "Off-MOO-Bench 'End-to-End + GradNorm' + NSGA-II",
+            model=_OFFMOO),
+    compose("e2e-pcgrad", "nsga2", "e2e-pcgrad-nsga2", "Off-MOO-Bench 'End-to-End + PcGrad' + NSGA-II",
+            model=_OFFMOO),
 ]
 
 METHODS: dict[str, MethodSpec] = {}

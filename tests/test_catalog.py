@@ -18,7 +18,7 @@ from dist_ombo.runner import TrialConfig, run_trial
 
 PACKAGE = Path(__file__).resolve().parents[1] / "dist_ombo"
 
-#: The 34 method names of committed results: they keep their names and meaning.
+#: Every method name in catalog order: those of committed results keep their names and meaning; new ones come last.
 NAMES = [
     "ensemble-nsga2", "ensemble-nsga3", "ensemble-moead", "ensemble-smsemoa", "multihead-nsga2", "ensemble-ga",
     "ensemble-cmaes", "ensemble-grad", "multihead-gradnorm-nsga2", "multihead-pcgrad-nsga2", "coms-nsga2",
@@ -26,6 +26,7 @@ NAMES = [
     "iom-grad", "ict-grad", "tri-mentoring-grad", "rank-grad", "coms-ga", "rank-ga", "pgs", "model-free-ga",
     "cbas", "cvae", "ddom", "paretoflow", "ddom-nsga2", "ddom-ga", "paretoflow-nsga2", "paretoflow-ga",
     "mobo-qnehvi", "mobo-parego", "mobo-jes",
+    "e2e-nsga2", "e2e-gradnorm-nsga2", "e2e-pcgrad-nsga2",
 ]
 
 

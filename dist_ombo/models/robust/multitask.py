@@ -18,6 +18,10 @@ members' losses are independent, so the gradient of the sum over members is each
   gradients, as in the paper (the Off-MOO-Bench code averages them; with Adam the two nearly
   coincide); the heads get their own gradients unchanged.
 
+``train_gradnorm`` and ``train_pcgrad`` take the net and the layer (parameters) they act on, so the
+end-to-end schemes (``e2e``: one net, GradNorm on its output layer, PcGrad over all of it) reuse
+them; ``docs/end-to-end.md`` compares the two families.
+
 Defaults from the Off-MOO-Bench configs (``configs/algorithm/End2End-GradNorm.yaml``,
 ``-PcGrad.yaml`` in lamda-bbo/offline-moo): Adam lr 1e-3 x0.98 per epoch, GradNorm ``alpha`` 0.12,
 weight lr 5e-4 x0.99 per epoch (the reference uses batch 32; the budgets set the batch size).
@@ -28,12 +32,14 @@ loss also back-propagates into the network's weights; here, as in the paper, it 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import torch
 
 from dist_ombo.models.ensemble import EnsembleSurrogate
-from dist_ombo.models.robust.base import RobustConfig, prepare
+from dist_ombo.models.batched_mlp import BatchedMLP
+from dist_ombo.models.robust.base import Prepared, RobustConfig, prepare
 from dist_ombo.models.robust.training import Progress, adam, per_net_norm, train_loop
 from dist_ombo.problem import OfflineProblem
 from dist_ombo.validation import require_positive
@@ -51,8 +57,13 @@ class GradNormConfig(RobustConfig):
 
     def __post_init__(self) -> None:
         super().__post_init__()
-        require_positive(self, "weight_lr", "weight_lr_decay")
-        require_positive(self, "alpha", allow_zero=True)
+        check_gradnorm_fields(self)
+
+
+def check_gradnorm_fields(cfg: Any) -> None:
+    """Validate GradNorm's own fields (``alpha``, ``weight_lr``, ``weight_lr_decay``)."""
+    require_positive(cfg, "weight_lr", "weight_lr_decay")
+    require_positive(cfg, "alpha", allow_zero=True)
 
 
 @dataclass(frozen=True)
@@ -76,12 +87,20 @@ def fit_gradnorm(problem: OfflineProblem, config: GradNormConfig, seed: int,
     X, Y, lower, upper, n_categories = problem.arrays()
     prep = prepare(X, Y, lower, upper, n_categories, config, seed, head="multihead", n_members=config.n_members)
     net = prep.new_net()
+    norm_layer = net.weights[-2] if len(net.weights) > 1 else net.weights[-1]  # the last shared layer
+    return train_gradnorm(prep, config, net, norm_layer, progress)
+
+
+def train_gradnorm(prep: Prepared, config: GradNormConfig, net: BatchedMLP, norm_layer: torch.Tensor,
+                   progress: Progress | None = None) -> EnsembleSurrogate:
+    """GradNorm training of a net with ``m`` outputs (see module docstring); the weighted per-task
+    gradient norms are measured on ``norm_layer`` (one of ``net``'s stacked weights). Shared by the
+    multi-head schemes (last shared layer) and the end-to-end ones (output layer)."""
     m = prep.n_obj
     opt = adam(net.parameters(), config)
     weights = torch.ones(prep.n_nets, m, device=prep.device, requires_grad=True)
     w_opt = torch.optim.Adam([weights], lr=config.weight_lr)
     w_sched = torch.optim.lr_scheduler.ExponentialLR(w_opt, gamma=config.weight_lr_decay)
-    shared_w = net.weights[-2] if len(net.weights) > 1 else net.weights[-1]  # the last shared layer
     state: dict[str, torch.Tensor] = {}
 
     def step(idx):
@@ -90,7 +109,7 @@ def fit_gradnorm(problem: OfflineProblem, config: GradNormConfig, seed: int,
         if "initial" not in state:
             state["initial"] = losses.detach().clamp_min(1e-12)
         norms = torch.stack([
-            per_net_norm(torch.autograd.grad(losses[:, i].sum(), shared_w, retain_graph=True)[0]).flatten()
+            per_net_norm(torch.autograd.grad(losses[:, i].sum(), norm_layer, retain_graph=True)[0]).flatten()
             for i in range(m)
         ], dim=1)  # (n_nets, m): ||grad_W L_i|| per member
         G = weights * norms
@@ -138,10 +157,18 @@ def fit_pcgrad(problem: OfflineProblem, config: PcGradConfig, seed: int,
     X, Y, lower, upper, n_categories = problem.arrays()
     prep = prepare(X, Y, lower, upper, n_categories, config, seed, head="multihead", n_members=config.n_members)
     net = prep.new_net()
-    m = prep.n_obj
-    opt = adam(net.parameters(), config)
     shared = [*net.weights[:-1], *net.biases[:-1]]
     heads = [net.weights[-1], net.biases[-1]]
+    return train_pcgrad(prep, config, net, shared, heads, progress)
+
+
+def train_pcgrad(prep: Prepared, config: PcGradConfig, net: BatchedMLP, shared: list[torch.Tensor],
+                 own: list[torch.Tensor], progress: Progress | None = None) -> EnsembleSurrogate:
+    """PcGrad training of a net with ``m`` outputs (see module docstring): the per-objective
+    gradients of the ``shared`` parameters are projected and summed; the ``own`` parameters (the
+    multi-head's output layer; none for the end-to-end net) take the summed loss's gradient."""
+    m = prep.n_obj
+    opt = adam(net.parameters(), config)
     rng = np.random.default_rng(int(torch.randint(0, 2**31 - 1, (1,), generator=prep.generators[2])))
 
     def step(idx):
@@ -149,19 +176,19 @@ def fit_pcgrad(problem: OfflineProblem, config: PcGradConfig, seed: int,
         losses = (pred - prep.targets(idx)).square().mean(dim=1)  # (n_nets, m)
         per_obj = []
         for i in range(m):
-            gs = torch.autograd.grad(losses[:, i].sum(), shared, retain_graph=True)
+            gs = torch.autograd.grad(losses[:, i].sum(), shared, retain_graph=bool(own) or i < m - 1)
             per_obj.append(torch.cat([g.flatten(1) for g in gs], dim=1))
         G = torch.stack(per_obj)  # (m, n_nets, P)
         orders = [list(rng.permutation(m)) for _ in range(m)]
         merged = project_conflicting(G, orders).sum(dim=0)
-        head_grads = torch.autograd.grad(losses.sum(), heads)
+        own_grads = torch.autograd.grad(losses.sum(), own) if own else ()
         opt.zero_grad(set_to_none=True)
         offset = 0
         for p in shared:
             size = p[0].numel()
             p.grad = merged[:, offset:offset + size].reshape(p.shape).contiguous()
             offset += size
-        for p, g in zip(heads, head_grads):
+        for p, g in zip(own, own_grads):
             p.grad = g
         opt.step()
         conflict = torch.zeros((), device=prep.device)

@@ -42,7 +42,7 @@ def test_discrete_method_keeps_tokens():
 
 
 def test_robust_families_are_all_listed():
-    assert len(ROBUST) == 18 and len(ROBUST_SCHEMES) == 8
+    assert len(ROBUST) == 21 and len(ROBUST_SCHEMES) == 11
 
 
 @pytest.mark.parametrize("name", ROBUST_SCHEMES)
