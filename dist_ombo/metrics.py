@@ -13,6 +13,7 @@ from __future__ import annotations
 import numpy as np
 from pymoo.indicators.hv import HV
 from pymoo.indicators.igd import IGD
+from pymoo.indicators.igd_plus import IGDPlus
 from pymoo.operators.survival.rank_and_crowding.metrics import get_crowding_function
 from pymoo.util.nds.non_dominated_sorting import NonDominatedSorting
 from scipy.spatial import cKDTree
@@ -51,6 +52,35 @@ def offmoo_hypervolume(
     return hypervolume(normalize_objectives(Y, y_min, y_max), ref)
 
 
+def robust_hypervolume(
+    Y: np.ndarray, y_min: np.ndarray, y_upper: np.ndarray, nadir_point: np.ndarray
+) -> float:
+    """``hv_robust``: the protocol HV with each objective's span ended at ``y_upper`` (the whole
+    collected data's 99.9th percentile) instead of its maximum. The reference point stays
+    2.2 x the nadir normalized the same way, i.e. the same point in raw units, so which designs
+    count is unchanged; only the scale no longer follows the single most extreme collected design."""
+    return offmoo_hypervolume(Y, y_min, y_upper, nadir_point)
+
+
+def headroom(hv: float, hv_dbest: float, hv_front: float) -> float:
+    """Share of the gap between D(best) and the reference front that ``hv`` closes:
+    0 at D(best), 1 at the front, negative below D(best); NaN without a usable gap."""
+    gap = hv_front - hv_dbest
+    if not np.isfinite(gap) or gap <= 0 or not np.isfinite(hv):
+        return float("nan")
+    return float((hv - hv_dbest) / gap)
+
+
+def igd_plus(F: np.ndarray, front: np.ndarray) -> float:
+    """IGD+ (Ishibuchi et al. 2015, pymoo) of ``F`` to a reference front: like IGD but counts only
+    how far a point falls short of the front (Pareto-compliant); same, unnormalized units."""
+    F = np.asarray(F, dtype=float)
+    F = F[finite_rows(F)]
+    if len(F) == 0:
+        return float("inf")
+    return float(IGDPlus(np.asarray(front, dtype=float))(F))
+
+
 def igd(F: np.ndarray, front: np.ndarray) -> float:
     """Inverted generational distance of ``F`` to a known true front (same, unnormalized units)."""
     F = np.asarray(F, dtype=float)
@@ -63,13 +93,17 @@ def igd(F: np.ndarray, front: np.ndarray) -> float:
 def rank_by_nds(Y: np.ndarray, k: int) -> np.ndarray:
     """Indices of the best ``k`` rows by non-dominated sorting, the last front cut by crowding
     distance (Off-MOO-Bench's top-k; we return dataset indices, fixing the reference's
-    within-front index bug)."""
+    within-front index bug).
+
+    The choice depends only on the rows' values, not on their order: within the cut front,
+    crowding-distance ties (duplicates, the infinite extremes) go to the lexicographically
+    smaller objective vector, so D(best) is one function of the data (``docs/headroom.md``)."""
     Y = np.asarray(Y, dtype=float)
     k = min(int(k), len(Y))
     if k <= 0:
         return np.zeros(0, dtype=int)
     if Y.shape[1] == 1:
-        return np.argsort(Y[:, 0], kind="stable")[:k]
+        return np.lexsort((np.arange(len(Y)), Y[:, 0]))[:k]
     crowding = get_crowding_function("cd")
     chosen: list[np.ndarray] = []
     n = 0
@@ -77,10 +111,14 @@ def rank_by_nds(Y: np.ndarray, k: int) -> np.ndarray:
         room = k - n
         if room <= 0:
             break
+        front = np.asarray(front)
         if len(front) > room:
+            # value order first, so the crowding computation and its ties see the same sequence
+            # however the rows were stored
+            front = front[np.lexsort(Y[front].T[::-1])]
             cd = crowding.do(Y[front], n_remove=len(front) - room)
             front = front[np.argsort(-cd, kind="stable")[:room]]
-        chosen.append(np.asarray(front))
+        chosen.append(front)
         n += len(front)
     return np.concatenate(chosen)
 
