@@ -93,17 +93,13 @@ def igd(F: np.ndarray, front: np.ndarray) -> float:
 def rank_by_nds(Y: np.ndarray, k: int) -> np.ndarray:
     """Indices of the best ``k`` rows by non-dominated sorting, the last front cut by crowding
     distance (Off-MOO-Bench's top-k; we return dataset indices, fixing the reference's
-    within-front index bug).
-
-    The choice depends only on the rows' values, not on their order: within the cut front,
-    crowding-distance ties (duplicates, the infinite extremes) go to the lexicographically
-    smaller objective vector, so D(best) is one function of the data (``docs/headroom.md``)."""
+    within-front index bug)."""
     Y = np.asarray(Y, dtype=float)
     k = min(int(k), len(Y))
     if k <= 0:
         return np.zeros(0, dtype=int)
     if Y.shape[1] == 1:
-        return np.lexsort((np.arange(len(Y)), Y[:, 0]))[:k]
+        return np.argsort(Y[:, 0], kind="stable")[:k]
     crowding = get_crowding_function("cd")
     chosen: list[np.ndarray] = []
     n = 0
@@ -111,16 +107,23 @@ def rank_by_nds(Y: np.ndarray, k: int) -> np.ndarray:
         room = k - n
         if room <= 0:
             break
-        front = np.asarray(front)
         if len(front) > room:
-            # value order first, so the crowding computation and its ties see the same sequence
-            # however the rows were stored
-            front = front[np.lexsort(Y[front].T[::-1])]
             cd = crowding.do(Y[front], n_remove=len(front) - room)
             front = front[np.argsort(-cd, kind="stable")[:room]]
-        chosen.append(front)
+        chosen.append(np.asarray(front))
         n += len(front)
     return np.concatenate(chosen)
+
+
+def dbest_indices(Y: np.ndarray, k: int = 256) -> np.ndarray:
+    """D(best): ``rank_by_nds`` applied to the rows in lexicographic order of their values, so
+    the choice (crowding ties included) depends on the data's values only, never on how the rows
+    happen to be stored; indices refer to ``Y`` as given (``docs/headroom.md``)."""
+    Y = np.asarray(Y, dtype=float)
+    if len(Y) == 0:
+        return np.zeros(0, dtype=int)
+    order = np.lexsort(Y.T[::-1])
+    return order[rank_by_nds(Y[order], k)]
 
 
 def percentile_subset(Y: np.ndarray, percentile: float) -> np.ndarray:
