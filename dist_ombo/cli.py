@@ -193,8 +193,9 @@ def cmd_rescore(args: argparse.Namespace) -> int:
     done = rescore([Path(d) for d in args.dirs], write=not args.dry_run)
     rescored = [r for r in done if r.status == "rescored"]
     for r in done:
-        if r.status == "skipped" and args.verbose:
-            print(f"skipped {r.trial}: {r.detail}")
+        if r.status == "skipped":
+            if args.verbose:
+                print(f"skipped {r.trial}: {r.detail}")
         elif r.detail:
             print(f"note {r.trial}: {r.detail}")
     verb = "would rescore" if args.dry_run else "rescored"

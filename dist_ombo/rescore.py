@@ -62,8 +62,9 @@ def trial_dirs(paths: list[Path]) -> list[Path]:
     return found
 
 
-def rescore_trial(trial: Path, write: bool = True) -> Rescored:
-    """Rescore one trial folder (MOO trials; others are skipped with the reason)."""
+def rescore_trial(trial: Path, write: bool = True, datasets: dict | None = None) -> Rescored:
+    """Rescore one trial folder (MOO trials; others are skipped with the reason). ``datasets``
+    keeps rebuilt datasets between calls (a sweep has many trials per (task, seed))."""
     from dist_ombo.runner import moo_scores, write_json_atomic
     from dist_ombo.tasks import get_task
 
@@ -87,7 +88,14 @@ def rescore_trial(trial: Path, write: bool = True) -> Rescored:
     missing = [c for c in [*x_cols, *true_cols] if c not in frame.columns]
     if missing:
         return Rescored(trial, "skipped", f"proposals.parquet lacks {missing}")
-    data = task.dataset(int(config.get("seed", 0)))
+    seed = int(config.get("seed", 0))
+    key = (task.cache_key(seed), task.name)
+    datasets = {} if datasets is None else datasets
+    if key not in datasets:
+        if len(datasets) >= 8:  # trials come sorted by task: a few (task, seed) at a time suffice
+            datasets.clear()
+        datasets[key] = task.dataset(seed)
+    data = datasets[key]
     scores = moo_scores(task, data, frame[true_cols].to_numpy(dtype=float))
     novelty = M.novelty(frame[x_cols].to_numpy(dtype=float), data.X, task.lower, task.upper)
     stored = metrics.get("novelty")
@@ -99,11 +107,12 @@ def rescore_trial(trial: Path, write: bool = True) -> Rescored:
                                 f"reference front {scores['reference_front']}")
     if write:
         write_json_atomic(trial / "metrics.json", metrics)
-    detail = "" if same_data else (f"trained on other data than {task.name} seed {config.get('seed', 0)} "
+    detail = "" if same_data else (f"trained on other data than {task.name} seed {seed} "
                                    f"rebuilds (novelty {stored:.6g} stored, {novelty:.6g} rebuilt)")
     return Rescored(trial, "rescored", detail, before, metrics)
 
 
 def rescore(paths: list[Path], write: bool = True) -> list[Rescored]:
     """Rescore every trial folder under ``paths`` (all found before the first is touched)."""
-    return [rescore_trial(t, write) for t in trial_dirs([Path(p) for p in paths])]
+    datasets: dict = {}
+    return [rescore_trial(t, write, datasets) for t in trial_dirs([Path(p) for p in paths])]

@@ -99,3 +99,18 @@ def test_rescore_bad_paths_are_one_line_before_any_work(tmp_path):
     (tmp_path / "empty").mkdir()
     with pytest.raises(RescoreError, match="holds no trial folders"):
         rescore([tmp_path / "empty"])
+
+
+def test_rescore_command(tmp_path, capsys):
+    from dist_ombo.cli import main
+
+    _trial("model-free-ga", tmp_path, task="re21")
+    assert main(["rescore", str(tmp_path), "--dry-run"]) == 0
+    assert "would rescore 1 trial(s), skipped 0" in capsys.readouterr().out
+    assert "rescored_with" not in json.loads((tmp_path / "model-free-ga" / "metrics.json").read_text())
+    assert main(["rescore", str(tmp_path)]) == 0
+    assert "rescored 1 trial(s)" in capsys.readouterr().out
+    assert "rescored_with" in json.loads((tmp_path / "model-free-ga" / "metrics.json").read_text())
+    assert main(["rescore", str(tmp_path / "nowhere")]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("error: ") and err.count("\n") == 1
