@@ -71,6 +71,17 @@ def headroom(hv: float, hv_dbest: float, hv_front: float) -> float:
     return float((hv - hv_dbest) / gap)
 
 
+#: A task is saturated when the best method's headroom exceeds this on every seed.
+SATURATION_HEADROOM = 0.99
+
+
+def is_saturated(best_headroom_per_seed: list[float] | np.ndarray) -> bool:
+    """The saturation rule (``docs/headroom.md``): the best method's headroom exceeds 0.99 on
+    every seed. ``False`` without seeds or when any seed's headroom is NaN (no front)."""
+    h = np.asarray(best_headroom_per_seed, dtype=float)
+    return bool(len(h) > 0 and np.all(h > SATURATION_HEADROOM))
+
+
 def igd_plus(F: np.ndarray, front: np.ndarray) -> float:
     """IGD+ (Ishibuchi et al. 2015, pymoo) of ``F`` to a reference front: like IGD but counts only
     how far a point falls short of the front (Pareto-compliant); same, unnormalized units."""

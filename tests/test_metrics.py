@@ -71,6 +71,12 @@ def test_headroom_is_zero_at_dbest_one_at_the_front_and_nan_without_a_gap():
     assert np.isnan(M.headroom(5.5, 5.0, float("nan")))
 
 
+def test_saturation_needs_every_seed_above_0_99():
+    assert M.is_saturated([0.993, 0.992, 0.994])  # re21 in results/compare
+    assert not M.is_saturated([0.998, 0.981, 0.998])  # re33: seed 1 falls short
+    assert not M.is_saturated([]) and not M.is_saturated([0.995, float("nan")])
+
+
 def test_igd_plus_counts_only_shortfall():
     front = np.stack([np.linspace(0, 1, 101), 1 - np.linspace(0, 1, 101)], 1)
     assert M.igd_plus(front, front) == pytest.approx(0.0)
