@@ -196,6 +196,26 @@ def cmd_report(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_rescore(args: argparse.Namespace) -> int:
+    """Recompute the multi-objective scores of finished trials (no training; ``dist_ombo.rescore``)."""
+    from pathlib import Path
+
+    from dist_ombo.rescore import rescore
+
+    done = rescore([Path(d) for d in args.dirs], write=not args.dry_run)
+    rescored = [r for r in done if r.status == "rescored"]
+    for r in done:
+        if r.status == "skipped":
+            if args.verbose:
+                print(f"skipped {r.trial}: {r.detail}")
+        elif r.detail:
+            print(f"note {r.trial}: {r.detail}")
+    verb = "would rescore" if args.dry_run else "rescored"
+    print(f"{verb} {len(rescored)} trial(s), skipped {len(done) - len(rescored)} (not multi-objective "
+          f"on a continuous box, or unreadable; -v lists them)")
+    return 0
+
+
 def _names(text: str | None) -> list[str] | None:
     return None if text is None else [n.strip() for n in text.split(",") if n.strip()]
 
@@ -299,6 +319,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--tasks", metavar="A,B", help="report only these task labels (comma-separated)")
     p.add_argument("--methods", metavar="A,B", help="report only these method labels (comma-separated)")
     p.set_defaults(func=cmd_report)
+
+    p = sub.add_parser("rescore", help="recompute the scores of finished trials (headroom, robust HV, IGD+) without training")
+    p.add_argument("dirs", nargs="+", metavar="DIR", help="sweep folders (their trials/*) or trial folders")
+    p.add_argument("--dry-run", action="store_true", help="compute, but leave metrics.json as it is")
+    p.add_argument("-v", "--verbose", action="store_true", help="list the skipped trials and why")
+    p.set_defaults(func=cmd_rescore)
     return parser
 
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 import numpy as np
 from pymoo.indicators.hv import HV
 from pymoo.indicators.igd import IGD
+from pymoo.indicators.igd_plus import IGDPlus
 from pymoo.operators.survival.rank_and_crowding.metrics import get_crowding_function
 from pymoo.util.nds.non_dominated_sorting import NonDominatedSorting
 from scipy.spatial import cKDTree
@@ -51,6 +52,46 @@ def offmoo_hypervolume(
     return hypervolume(normalize_objectives(Y, y_min, y_max), ref)
 
 
+def robust_hypervolume(
+    Y: np.ndarray, y_min: np.ndarray, y_upper: np.ndarray, nadir_point: np.ndarray
+) -> float:
+    """``hv_robust``: the protocol HV with each objective's span ended at ``y_upper`` (the whole
+    collected data's 99.9th percentile) instead of its maximum. The reference point stays
+    2.2 x the nadir normalized the same way, i.e. the same point in raw units, so which designs
+    count is unchanged; only the scale no longer follows the single most extreme collected design."""
+    return offmoo_hypervolume(Y, y_min, y_upper, nadir_point)
+
+
+def headroom(hv: float, hv_dbest: float, hv_front: float) -> float:
+    """Share of the gap between D(best) and the reference front that ``hv`` closes:
+    0 at D(best), 1 at the front, negative below D(best); NaN without a usable gap."""
+    gap = hv_front - hv_dbest
+    if not np.isfinite(gap) or gap <= 0 or not np.isfinite(hv):
+        return float("nan")
+    return float((hv - hv_dbest) / gap)
+
+
+#: A task is saturated when the best method's headroom exceeds this on every seed.
+SATURATION_HEADROOM = 0.99
+
+
+def is_saturated(best_headroom_per_seed: list[float] | np.ndarray) -> bool:
+    """The saturation rule (``docs/headroom.md``): the best method's headroom exceeds 0.99 on
+    every seed. ``False`` without seeds or when any seed's headroom is NaN (no front)."""
+    h = np.asarray(best_headroom_per_seed, dtype=float)
+    return bool(len(h) > 0 and np.all(h > SATURATION_HEADROOM))
+
+
+def igd_plus(F: np.ndarray, front: np.ndarray) -> float:
+    """IGD+ (Ishibuchi et al. 2015, pymoo) of ``F`` to a reference front: like IGD but counts only
+    how far a point falls short of the front (Pareto-compliant); same, unnormalized units."""
+    F = np.asarray(F, dtype=float)
+    F = F[finite_rows(F)]
+    if len(F) == 0:
+        return float("inf")
+    return float(IGDPlus(np.asarray(front, dtype=float))(F))
+
+
 def igd(F: np.ndarray, front: np.ndarray) -> float:
     """Inverted generational distance of ``F`` to a known true front (same, unnormalized units)."""
     F = np.asarray(F, dtype=float)
@@ -83,6 +124,17 @@ def rank_by_nds(Y: np.ndarray, k: int) -> np.ndarray:
         chosen.append(np.asarray(front))
         n += len(front)
     return np.concatenate(chosen)
+
+
+def dbest_indices(Y: np.ndarray, k: int = 256) -> np.ndarray:
+    """D(best): ``rank_by_nds`` applied to the rows in lexicographic order of their values, so
+    the choice (crowding ties included) depends on the data's values only, never on how the rows
+    happen to be stored; indices refer to ``Y`` as given (``docs/headroom.md``)."""
+    Y = np.asarray(Y, dtype=float)
+    if len(Y) == 0:
+        return np.zeros(0, dtype=int)
+    order = np.lexsort(Y.T[::-1])
+    return order[rank_by_nds(Y[order], k)]
 
 
 def percentile_subset(Y: np.ndarray, percentile: float) -> np.ndarray:

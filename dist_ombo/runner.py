@@ -8,6 +8,7 @@ here, once, on the final proposals.
 from __future__ import annotations
 
 import json
+import logging
 import time
 from dataclasses import asdict, dataclass, field
 from functools import partial
@@ -31,6 +32,8 @@ from dist_ombo.tasks.base import PROTOCOL_VERSION, Task
 
 #: Proposal budgets: Off-MOO-Bench 256 (MOO), Design-Bench 128 (SOO).
 DEFAULT_PROPOSALS = {"moo": 256, "soo": 128}
+#: D(best): the data's best 256 designs (Off-MOO-Bench), whatever a trial's proposal count.
+DBEST_SIZE = 256
 
 
 @dataclass(frozen=True)
@@ -180,17 +183,7 @@ def score(task: Task, data, proposals: np.ndarray, true_Y: np.ndarray) -> dict[s
     out["diversity"] = M.diversity(proposals, task.lower, task.upper, discrete)
     out["novelty"] = M.novelty(proposals, data.X, task.lower, task.upper, discrete)
     if task.kind == "moo":
-        hv = lambda Y: M.offmoo_hypervolume(Y, data.y_min_full, data.y_max_full, task.nadir_point)  # noqa: E731
-        dbest = data.Y[M.rank_by_nds(data.Y, len(proposals) if len(proposals) else 256)]
-        out["hv"] = hv(true_Y)
-        out["hv_50th"] = hv(true_Y[M.percentile_subset(true_Y, 50)]) if len(true_Y) else 0.0
-        out["hv_dbest"] = hv(data.Y[M.rank_by_nds(data.Y, 256)])
-        out["hv_ratio"] = out["hv"] / out["hv_dbest"] if out["hv_dbest"] > 0 else float("nan")
-        out["beats_dbest"] = bool(out["hv"] > out["hv_dbest"])
-        del dbest
-        front = task.pareto_front()
-        if front is not None:
-            out["igd"] = M.igd(true_Y, front)
+        out.update(moo_scores(task, data, true_Y))
     else:
         lo, hi = float(data.y_min_full[0]), float(data.y_max_full[0])
         out.update(M.soo_percentile_scores(true_Y[:, 0], lo, hi))
@@ -198,6 +191,47 @@ def score(task: Task, data, proposals: np.ndarray, true_Y: np.ndarray) -> dict[s
         out["beats_dbest"] = bool(out["score_100th"] > out["score_dbest"])
         if task.optimum is not None:
             out["score_optimum"] = float(M.normalized_score(np.array([task.optimum]), lo, hi)[0])
+    return out
+
+
+def moo_scores(task: Task, data, true_Y: np.ndarray) -> dict[str, Any]:
+    """Protocol HV next to D(best), headroom to the reference front, IGD/IGD+ and the robust HV
+    (``docs/headroom.md``). D(best) is the data's best 256 by NDS + crowding, a function of the
+    (task, seed) data alone, so every method on that data gets the same ``hv_dbest``."""
+    from dist_ombo.reference_fronts import ReferenceFrontError, reference_front
+
+    lo, hi, nadir = data.y_min_full, data.y_max_full, task.nadir_point
+    hv = lambda Y: M.offmoo_hypervolume(Y, lo, hi, nadir)  # noqa: E731
+    dbest = data.Y[M.dbest_indices(data.Y, DBEST_SIZE)]
+    out: dict[str, Any] = {}
+    out["hv"] = hv(true_Y)
+    out["hv_50th"] = hv(true_Y[M.percentile_subset(true_Y, 50)]) if len(true_Y) else 0.0
+    out["hv_dbest"] = hv(dbest)
+    out["hv_ratio"] = out["hv"] / out["hv_dbest"] if out["hv_dbest"] > 0 else float("nan")
+    out["beats_dbest"] = bool(out["hv"] > out["hv_dbest"])
+
+    robust_hi = getattr(data, "y_robust_max_full", None)
+    if robust_hi is not None:
+        out["hv_robust"] = M.robust_hypervolume(true_Y, lo, robust_hi, nadir)
+        out["hv_robust_dbest"] = M.robust_hypervolume(dbest, lo, robust_hi, nadir)
+        out["hv_robust_ratio"] = (out["hv_robust"] / out["hv_robust_dbest"]
+                                  if out["hv_robust_dbest"] > 0 else float("nan"))
+    else:  # a dataset built without the whole collected data (user data): no robust bound
+        out["hv_robust"] = out["hv_robust_dbest"] = out["hv_robust_ratio"] = float("nan")
+
+    out["hv_front"] = out["headroom"] = out["igd"] = out["igd_plus"] = float("nan")
+    try:
+        front = reference_front(task)
+    except ReferenceFrontError as exc:  # finished work is kept; the record says why no front
+        logging.getLogger(__name__).warning("%s", exc)
+        out["reference_front"] = f"error: {exc}"
+        return out
+    out["reference_front"] = front.version if front is not None else "none"
+    if front is not None:
+        out["hv_front"] = hv(front.points)
+        out["headroom"] = M.headroom(out["hv"], out["hv_dbest"], out["hv_front"])
+        out["igd"] = M.igd(true_Y, front.points)
+        out["igd_plus"] = M.igd_plus(true_Y, front.points)
     return out
 
 

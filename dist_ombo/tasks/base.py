@@ -23,6 +23,10 @@ from dist_ombo.errors import TaskInputError
 
 PROTOCOL_VERSION = "1"
 
+#: The robust HV variant ends each objective's normalization at this percentile of the whole
+#: collected data instead of its maximum (``docs/headroom.md``).
+ROBUST_PERCENTILE = 99.9
+
 
 @dataclass(frozen=True)
 class OfflineDataset:
@@ -31,7 +35,9 @@ class OfflineDataset:
     ``X, Y = task.dataset(seed)`` unpacks the training designs and their (minimized) objectives.
     ``y_min_full`` / ``y_max_full`` are per-objective min/max over *all* collected data, the hidden
     best part included (Off-MOO-Bench and Design-Bench normalize scores this way); they are for
-    scoring only and are never handed to a method.
+    scoring only and are never handed to a method. ``y_robust_max_full`` is the same data's
+    ``ROBUST_PERCENTILE`` per objective, the upper end of the robust HV normalization
+    (``docs/headroom.md``).
     """
 
     X: np.ndarray
@@ -43,6 +49,7 @@ class OfflineDataset:
     protocol_version: str = PROTOCOL_VERSION
     n_hidden: int = 0
     extra: dict[str, Any] = field(default_factory=dict)
+    y_robust_max_full: np.ndarray | None = None
 
     def __iter__(self) -> Iterator[np.ndarray]:
         yield self.X
@@ -226,11 +233,20 @@ class Task(ABC):
             task=self.name,
             seed=int(seed),
             n_hidden=len(Yh),
+            y_robust_max_full=_robust_max(Y_all),
         )
 
     def __repr__(self) -> str:
         extra = ", ".join(f"{k}={v!r}" for k, v in self.params.items())
         return f"{type(self).__name__}({extra})"
+
+
+def _robust_max(Y: np.ndarray) -> np.ndarray:
+    """Per-objective 99.9th percentile of the finite rows (the robust HV's upper bound)."""
+    finite = Y[np.all(np.isfinite(Y), axis=1)]
+    if len(finite) == 0:
+        return np.full(Y.shape[1], np.nan)
+    return np.percentile(finite, ROBUST_PERCENTILE, axis=0)
 
 
 def _stable_hash(text: str) -> int:

@@ -17,6 +17,10 @@ and nadir points of Tanabe & Ishibuchi's approximated Pareto front (their ``idea
 data). The offline data follow Off-MOO-Bench: weakened NSGA-II, 30 generations, ``p_worst`` 0.45;
 RE34 is collected with NSGA-III for 100 generations, as Off-MOO-Bench does.
 
+RE24 comes twice: ``re24`` is Tanabe & Ishibuchi's function; ``re24_offmoo`` is the one
+Off-MOO-Bench's code computes (buckling stress ``E * x1 * x2 / 100`` instead of ``E * x1**2 / 100``),
+from which its published RE24 numbers come (``docs/headroom.md``).
+
 Degenerate designs give non-finite values, as in the reference: RE22 at ``x2 = 0`` (infinite
 violation) and RE33 at ``x1 == x2`` (0/0). Both have measure zero in the box; the metrics drop
 non-finite rows.
@@ -29,10 +33,10 @@ from typing import Callable
 from dist_ombo.tasks.base import Task
 from dist_ombo.tasks.re_base import RETask
 from dist_ombo.tasks.re_many_objectives import RE31, RE32, RE33, RE34, RE35, RE36, RE37, RE41, RE42, RE61
-from dist_ombo.tasks.re_two_objectives import RE21, RE22, RE23, RE24, RE25
+from dist_ombo.tasks.re_two_objectives import RE21, RE22, RE23, RE24, RE24OffMOO, RE25
 
 _CLASSES: tuple[type[RETask], ...] = (
-    RE21, RE22, RE23, RE24, RE25, RE31, RE32, RE33, RE34, RE35, RE36, RE37, RE41, RE42, RE61,
+    RE21, RE22, RE23, RE24, RE24OffMOO, RE25, RE31, RE32, RE33, RE34, RE35, RE36, RE37, RE41, RE42, RE61,
 )
 
 TASKS: dict[str, Callable[..., Task]] = {cls.name: cls for cls in _CLASSES}

@@ -30,12 +30,40 @@ class PymooTask(OffMOOTask):
         return self._problem.evaluate(np.atleast_2d(X), return_values_of=["F"])
 
     def pareto_front(self, n_points: int = 1000) -> np.ndarray | None:
+        if self.name in PARETO_SET_TAIL:
+            return self._front_from_pareto_set(n_points)
         try:
-            if self.n_obj == 3 and self.name != "dtlz7":
+            if self.n_obj == 3:
                 return self._problem.pareto_front(das_dennis(3, n_points))
             return self._problem.pareto_front(n_points)
         except Exception:  # pymoo has no analytic front for this problem
             return None
+
+
+    def _front_from_pareto_set(self, n_points: int) -> np.ndarray:
+        """DTLZ5-7 (pymoo reads their fronts from files it downloads): the oracle at designs of
+        the known Pareto set, the distance variables at their optimum and the position variables
+        on a grid; DTLZ7's set also holds dominated points, so only the non-dominated are kept."""
+        from pymoo.util.nds.non_dominated_sorting import NonDominatedSorting
+
+        n_pos = self.n_obj - 1
+        if self.name == "dtlz7":
+            side = int(np.ceil(n_points ** (1.0 / n_pos)))
+            axes = np.meshgrid(*[np.linspace(0.0, 1.0, side)] * n_pos, indexing="ij")
+            X = np.full((axes[0].size, self.dim), PARETO_SET_TAIL[self.name])
+            X[:, :n_pos] = np.stack([a.ravel() for a in axes], axis=1)
+        else:  # DTLZ5/6 degenerate to a curve: only x1 moves, g = 0 fixes the other angles
+            X = np.full((n_points, self.dim), PARETO_SET_TAIL[self.name])
+            X[:, 0] = np.linspace(0.0, 1.0, n_points)
+            X[:, 1:n_pos] = 0.5
+        F = self._evaluate(X)
+        if self.name == "dtlz7":
+            F = F[NonDominatedSorting().do(F, only_non_dominated_front=True)]
+        return F
+
+
+#: Value of the distance variables on the Pareto set of the DTLZ problems whose front we derive.
+PARETO_SET_TAIL = {"dtlz5": 0.5, "dtlz6": 0.0, "dtlz7": 0.0}
 
 
 class VLMOPTask(OffMOOTask):

@@ -19,9 +19,10 @@ from dist_ombo.tasks.re_suite import (
     RETask,
 )
 
-#: (d, m) per task, from the table in shared/docs/protocols.md.
+#: (d, m) per task, from the table in shared/docs/protocols.md (re24_offmoo: RE24 as
+#: Off-MOO-Bench's code computes it).
 SHAPES = {
-    "re21": (4, 2), "re22": (3, 2), "re23": (4, 2), "re24": (2, 2), "re25": (3, 2),
+    "re21": (4, 2), "re22": (3, 2), "re23": (4, 2), "re24": (2, 2), "re24_offmoo": (2, 2), "re25": (3, 2),
     "re31": (3, 3), "re32": (4, 3), "re33": (4, 3), "re34": (5, 3), "re35": (7, 3),
     "re36": (4, 3), "re37": (4, 3), "re41": (7, 4), "re42": (6, 4), "re61": (3, 6),
 }
@@ -43,7 +44,7 @@ def samples() -> dict[str, tuple[RETask, np.ndarray]]:
     return out
 
 
-def test_registry_holds_the_fifteen_problems():
+def test_registry_holds_the_fifteen_problems_and_the_offmoo_re24():
     assert sorted(TASKS) == NAMES
     for name, factory in TASKS.items():
         task = factory(n_total=100)
@@ -199,3 +200,21 @@ def test_tiny_dataset_build():
     np.testing.assert_array_equal(data.Y, again.Y)
     other = RE21(n_total=200).dataset(seed=1, cache=False)
     assert not np.array_equal(data.X, other.X)
+
+
+def test_re24_variants_differ_only_in_the_buckling_stress():
+    """re24 uses sigma_k = E x1^2 / 100 (Tanabe & Ishibuchi), re24_offmoo E x1 x2 / 100
+    (Off-MOO-Bench's code): weights agree everywhere, violations differ where buckling binds."""
+    tanabe, offmoo = TASKS["re24"](n_total=100), TASKS["re24_offmoo"](n_total=100)
+    X = np.array([[0.6, 10.0], [4.0, 50.0], [0.5, 3.0]])
+    a, b = tanabe.oracle(X), offmoo.oracle(X)
+    np.testing.assert_array_equal(a[:, 0], b[:, 0])
+    E = 700000.0
+    sigma_b = 4500.0 / (X[:, 0] * X[:, 1])
+    buckling = lambda sk: np.maximum(-(1.0 - sigma_b / sk), 0.0)  # noqa: E731
+    # row 2 (x1 = 0.5, x2 = 3): buckling binds under x1^2 only, so only re24 pays for it
+    assert b[2, 1] < a[2, 1]
+    np.testing.assert_allclose(a[:, 1] - b[:, 1],
+                               buckling(E * X[:, 0] ** 2 / 100) - buckling(E * X[:, 0] * X[:, 1] / 100),
+                               rtol=1e-9, atol=1e-12)
+    assert offmoo.params == tanabe.params and offmoo.cache_key(0) != tanabe.cache_key(0)

@@ -1,0 +1,118 @@
+"""Recompute the multi-objective scores of finished trials from what they saved, without training.
+
+A trial folder holds ``config.json`` (task, its parameters, seed), ``proposals.parquet`` (the
+designs and their true objectives ``true_f*``) and ``metrics.json``. Rescoring rebuilds the
+(task, seed) dataset (deterministic, cached), recomputes the scoring keys of
+``runner.moo_scores`` (protocol HV and D(best), headroom to the reference front, IGD/IGD+, the
+robust HV), keeps every other key, records ``rescored_with``, and writes ``metrics.json``
+atomically. It also checks that the trial was trained on the data the (task, seed) rebuilds: its
+stored novelty (distance to the training designs) must be reproduced; ``trained_on_rebuilt_data``
+says whether it was.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from dist_ombo import __version__
+from dist_ombo import metrics as M
+from dist_ombo.errors import DistOmboError
+
+#: Bump when the scoring keys or their definitions change.
+SCORING_VERSION = "2"
+
+
+class RescoreError(DistOmboError):
+    """A path given to rescore is not a trial or sweep folder."""
+
+
+@dataclass(frozen=True)
+class Rescored:
+    """What rescoring did to one trial folder: ``status`` is ``rescored`` or ``skipped``."""
+
+    trial: Path
+    status: str
+    detail: str = ""
+    before: dict[str, Any] | None = None
+    after: dict[str, Any] | None = None
+
+
+def trial_dirs(paths: list[Path]) -> list[Path]:
+    """Trial folders under each path (a sweep folder's ``trials/*``, or a trial folder itself).
+    Raises ``RescoreError`` naming the first path that holds none, before anything is rescored."""
+    found: list[Path] = []
+    for path in paths:
+        path = Path(path)
+        if not path.is_dir():
+            raise RescoreError(f"{path} is not a folder (give sweep or trial folders)")
+        if (path / "metrics.json").exists():
+            found.append(path)
+            continue
+        inner = sorted(p.parent for p in path.glob("trials/*/metrics.json")) or sorted(
+            p.parent for p in path.glob("*/metrics.json"))
+        if not inner:
+            raise RescoreError(f"{path} holds no trial folders (no */metrics.json or trials/*/metrics.json)")
+        found.extend(inner)
+    return found
+
+
+def rescore_trial(trial: Path, write: bool = True, datasets: dict | None = None) -> Rescored:
+    """Rescore one trial folder (MOO trials; others are skipped with the reason). ``datasets``
+    keeps rebuilt datasets between calls (a sweep has many trials per (task, seed))."""
+    from dist_ombo.runner import moo_scores, write_json_atomic
+    from dist_ombo.tasks import get_task
+
+    trial = Path(trial)
+    try:
+        metrics = json.loads((trial / "metrics.json").read_text())
+        config = json.loads((trial / "config.json").read_text())
+    except (OSError, json.JSONDecodeError) as exc:
+        return Rescored(trial, "skipped", f"unreadable metrics.json or config.json ({exc})")
+    task = get_task(config["task"], **(config.get("task_params") or {}))
+    if task.kind != "moo":
+        return Rescored(trial, "skipped", "single-objective trial: no multi-objective scores")
+    if task.design_kind != "continuous":
+        return Rescored(trial, "skipped", f"{task.design_kind} task: no reference front")
+    try:
+        frame = pd.read_parquet(trial / "proposals.parquet")
+    except (OSError, ValueError) as exc:
+        return Rescored(trial, "skipped", f"unreadable proposals.parquet ({type(exc).__name__})")
+    true_cols = [f"true_f{j}" for j in range(task.n_obj)]
+    x_cols = [f"x{i}" for i in range(task.dim)]
+    missing = [c for c in [*x_cols, *true_cols] if c not in frame.columns]
+    if missing:
+        return Rescored(trial, "skipped", f"proposals.parquet lacks {missing}")
+    seed = int(config.get("seed", 0))
+    key = (task.cache_key(seed), task.name)
+    datasets = {} if datasets is None else datasets
+    if key not in datasets:
+        if len(datasets) >= 8:  # trials come sorted by task: a few (task, seed) at a time suffice
+            datasets.clear()
+        datasets[key] = task.dataset(seed)
+    data = datasets[key]
+    scores = moo_scores(task, data, frame[true_cols].to_numpy(dtype=float))
+    novelty = M.novelty(frame[x_cols].to_numpy(dtype=float), data.X, task.lower, task.upper)
+    stored = metrics.get("novelty")
+    same_data = stored is None or bool(np.isclose(novelty, float(stored), rtol=1e-9, atol=1e-12))
+    before = dict(metrics)
+    metrics.update(scores)
+    metrics["trained_on_rebuilt_data"] = same_data
+    metrics["rescored_with"] = (f"dist_ombo {__version__} scoring {SCORING_VERSION}, "
+                                f"reference front {scores['reference_front']}")
+    if write:
+        write_json_atomic(trial / "metrics.json", metrics)
+    detail = "" if same_data else (f"trained on other data than {task.name} seed {seed} "
+                                   f"rebuilds (novelty {stored:.6g} stored, {novelty:.6g} rebuilt)")
+    return Rescored(trial, "rescored", detail, before, metrics)
+
+
+def rescore(paths: list[Path], write: bool = True) -> list[Rescored]:
+    """Rescore every trial folder under ``paths`` (all found before the first is touched)."""
+    datasets: dict = {}
+    return [rescore_trial(t, write, datasets) for t in trial_dirs([Path(p) for p in paths])]

@@ -1,0 +1,116 @@
+"""Scores next to the reference front (headroom, IGD+, robust HV), D(best) determinism, rescore."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+from dist_ombo import metrics as M
+from dist_ombo.reference_fronts import reference_front
+from dist_ombo.rescore import RescoreError, rescore
+from dist_ombo.runner import TrialConfig, moo_scores, run_trial
+from dist_ombo.tasks import get_task
+
+TINY = {"n_total": 600}
+SCORING_KEYS = {"hv", "hv_50th", "hv_dbest", "hv_ratio", "beats_dbest", "hv_front", "headroom", "igd", "igd_plus",
+                "hv_robust", "hv_robust_dbest", "hv_robust_ratio", "reference_front"}
+
+
+def _trial(method, tmp_path, task="zdt1", seed=0, **kw):
+    cfg = TrialConfig(task=task, method=method, seed=seed, budget="smoke", task_params=dict(TINY), **kw)
+    return run_trial(cfg, out_dir=tmp_path / method).metrics
+
+
+@pytest.mark.parametrize("name", ["zdt1", "re21"])
+def test_headroom_is_zero_at_dbest_and_one_at_the_front(name):
+    task = get_task(name, **TINY)
+    data = task.dataset(0)
+    front = reference_front(task).points
+    dbest = data.Y[M.dbest_indices(data.Y, 256)]
+    at_dbest = moo_scores(task, data, dbest)
+    at_front = moo_scores(task, data, front)
+    assert at_dbest["headroom"] == pytest.approx(0.0, abs=1e-12)
+    assert at_front["headroom"] == pytest.approx(1.0)
+    assert at_front["hv_front"] == at_dbest["hv_front"] > at_dbest["hv_dbest"]
+    assert at_front["igd_plus"] == pytest.approx(0.0, abs=1e-12)
+    # a sample between the two: D(best) plus a few front points closes part of the gap
+    mixed = moo_scores(task, data, np.vstack([dbest, front[:: max(1, len(front) // 5)]]))
+    assert 0.0 < mixed["headroom"] < 1.0
+    assert set(at_front) == SCORING_KEYS
+
+
+def test_two_methods_on_the_same_task_and_seed_share_dbest(tmp_path, one_torch_thread):
+    """D(best) is the data's, not the method's: a model-free and a surrogate method (which
+    propose different numbers of designs here) get the same hv_dbest."""
+    a = _trial("model-free-ga", tmp_path)
+    b = _trial("ensemble-nsga2", tmp_path, n_proposals=64, search={"pop_size": 16, "n_gen": 2})
+    assert a["n_proposals"] != b["n_proposals"]
+    for key in ("hv_dbest", "hv_robust_dbest", "hv_front"):
+        assert a[key] == b[key]
+    assert a["reference_front"] == b["reference_front"] == "analytic-1"
+    assert np.isfinite(a["headroom"]) and np.isfinite(b["igd_plus"]) and b["igd_plus"] <= b["igd"] + 1e-12
+
+
+def test_rescore_recomputes_scores_keeps_other_keys_and_never_trains(tmp_path, monkeypatch):
+    original = _trial("model-free-ga", tmp_path, task="re21")
+    folder = tmp_path / "model-free-ga"
+    stale = json.loads((folder / "metrics.json").read_text())
+    for key in ("hv_front", "headroom", "igd_plus", "hv_robust", "reference_front"):
+        stale.pop(key)
+    stale["hv_dbest"] = 123.0
+    stale["custom_note"] = "kept"
+    (folder / "metrics.json").write_text(json.dumps(stale))
+
+    import dist_ombo.pipeline as pipeline
+    import dist_ombo.runner as runner
+
+    def no_training(*args, **kwargs):
+        raise AssertionError("rescore must not train or search")
+
+    monkeypatch.setattr(pipeline, "train_and_search", no_training)
+    monkeypatch.setattr(runner, "train_and_search", no_training)
+    [done] = rescore([tmp_path])
+    assert done.status == "rescored" and done.detail == ""
+    after = json.loads((folder / "metrics.json").read_text())
+    for key in SCORING_KEYS:
+        assert after[key] == (original[key] if isinstance(original[key], str) else pytest.approx(original[key]))
+    others = {k: v for k, v in stale.items() if k not in SCORING_KEYS}
+    assert json.dumps({k: after[k] for k in others}, sort_keys=True) == json.dumps(others, sort_keys=True)
+    assert after["trained_on_rebuilt_data"] is True
+    assert "scoring" in after["rescored_with"] and "re21:" in after["rescored_with"]
+
+
+def test_rescore_flags_a_trial_trained_on_other_data(tmp_path):
+    _trial("model-free-ga", tmp_path, task="re21")
+    folder = tmp_path / "model-free-ga"
+    m = json.loads((folder / "metrics.json").read_text())
+    m["novelty"] += 0.01  # as if the training designs had been others
+    (folder / "metrics.json").write_text(json.dumps(m))
+    [done] = rescore([folder], write=False)
+    assert "trained on other data" in done.detail and done.after["trained_on_rebuilt_data"] is False
+    assert json.loads((folder / "metrics.json").read_text()) == m  # write=False leaves the file
+
+
+def test_rescore_bad_paths_are_one_line_before_any_work(tmp_path):
+    with pytest.raises(RescoreError, match="is not a folder"):
+        rescore([tmp_path / "missing"])
+    (tmp_path / "empty").mkdir()
+    with pytest.raises(RescoreError, match="holds no trial folders"):
+        rescore([tmp_path / "empty"])
+
+
+def test_rescore_command(tmp_path, capsys):
+    from dist_ombo.cli import main
+
+    _trial("model-free-ga", tmp_path, task="re21")
+    assert main(["rescore", str(tmp_path), "--dry-run"]) == 0
+    assert "would rescore 1 trial(s), skipped 0" in capsys.readouterr().out
+    assert "rescored_with" not in json.loads((tmp_path / "model-free-ga" / "metrics.json").read_text())
+    assert main(["rescore", str(tmp_path)]) == 0
+    assert "rescored 1 trial(s)" in capsys.readouterr().out
+    assert "rescored_with" in json.loads((tmp_path / "model-free-ga" / "metrics.json").read_text())
+    assert main(["rescore", str(tmp_path / "nowhere")]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("error: ") and err.count("\n") == 1
