@@ -142,16 +142,16 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 
 def cmd_sweep(args: argparse.Namespace) -> int:
-    from dist_ombo.distributed.sweep import SweepInterrupted, default_sweep_config, run_sweep
-    from dist_ombo.distributed.sweep_config import SweepConfig
+    from dist_ombo.distributed.sweep import SweepInterrupted, run_sweep
+    from dist_ombo.distributed.sweep_config import SweepConfig, default_sweep_config
     from dist_ombo.reporting.leaderboard import sweep_summary
 
     _check_out_dir(args.out)
     config = SweepConfig.from_yaml(args.config) if args.config else default_sweep_config()
     if not args.config:
-        print("no config given: running the default sweep "
-              f"({', '.join(_entry_name(t) for t in config.tasks)} with the methods that fit each, "
-              f"seeds {list(config.seeds)}, '{config.budget}' budget)")
+        pairs = "; ".join(f"{t['name']} x {', '.join(t['methods'])}" for t in config.tasks)
+        print(f"no config given: running the default sweep ({pairs}; seeds {list(config.seeds)}, "
+              f"'{config.budget}' budget)")
     try:
         table = run_sweep(config, args.out, verbose=args.verbose)
     except SweepInterrupted as stop:
@@ -163,10 +163,6 @@ def cmd_sweep(args: argparse.Namespace) -> int:
         return 130
     print(sweep_summary(table, args.out))
     return 0 if (table["status"] == "ok").all() else 1
-
-
-def _entry_name(entry: Any) -> str:
-    return entry if isinstance(entry, str) else str(entry.get("label") or entry.get("name"))
 
 
 def resume_command(args: argparse.Namespace, argv0: str | None = None) -> str:

@@ -25,7 +25,7 @@ from ray import tune
 
 from dist_ombo.distributed.cluster import init_ray
 from dist_ombo.distributed.config_checks import checked_grid
-from dist_ombo.distributed.sweep_config import GridPoint, SweepConfig, expand_grid
+from dist_ombo.distributed.sweep_config import GridPoint, SweepConfig, default_sweep_config, expand_grid  # noqa: F401 (default_sweep_config: its old home)
 from dist_ombo.distributed.sweep_lock import SweepLock
 from dist_ombo.distributed.sweep_progress import SweepPrinter, TuneProgress, quiet_tune
 from dist_ombo.distributed.trial_files import OTHER_CONFIG, result_problem, set_aside
@@ -333,15 +333,3 @@ def apply_selection(points: list[GridPoint], chosen: dict[tuple[str, str], dict]
             p = dataclasses.replace(p, trial=trial)
         out.append(p)
     return out
-
-
-def default_sweep_config() -> SweepConfig:
-    """The README's main job: a small but real sweep over task kinds, methods and 3 seeds."""
-    return SweepConfig(
-        name="default",
-        tasks=("zdt1", "re21", "ackley-10", "ehrlich"),
-        methods=("ensemble-nsga2", "multihead-nsga2", "ensemble-ga", "ensemble-cmaes", "ensemble-grad"),
-        seeds=(0, 1, 2),
-        budget="cpu",
-    )
-
