@@ -58,8 +58,8 @@ class SweepPrinter:
                  clock: Callable[[], float] = time.monotonic) -> None:
         self.total = total
         self.labels = dict(labels or {})
-        self.stream = stream if stream is not None else sys.stdout
-        self.live = self.stream.isatty() if live is None else live
+        self._stream = stream  # None: sys.stdout when writing (Tune pickles its callbacks; a captured
+        self.live = self.stream.isatty() if live is None else live  # stdout may not pickle)
         self.interval_s = interval_s
         self.clock = clock
         self.started_at: dict[str, float] = {}
@@ -69,6 +69,10 @@ class SweepPrinter:
         self.peak_running = 0
         self._last_status = clock()
         self._status_shown = False
+
+    @property
+    def stream(self) -> TextIO:
+        return self._stream if self._stream is not None else sys.stdout
 
     @property
     def running(self) -> int:

@@ -69,11 +69,19 @@ def test_config_errors_are_clear(tmp_path):
 
 
 @pytest.mark.ray
-def test_failing_trial_is_recorded_while_others_finish(ray_session, tmp_path):
+def test_failing_trial_is_recorded_while_others_finish(ray_session, tmp_path, capfd):
     broken = {"name": "ackley", "params": {"n_total": 10, "dim": 3, "keep_fraction": 0.1}, "label": "broken"}
     cfg = SweepConfig(name="fail", tasks=(ACK, broken), methods=("ensemble-ga",), seeds=(0,), budget="smoke",
                       retries=1)
     table = run_sweep(cfg, tmp_path, verbose=0)
+    printed = capfd.readouterr()
+    lines = printed.out.splitlines()
+    # quiet output: one line per ended trial (a retry, then the failure with its reason), no Tune tables
+    assert any(line.startswith("ackley-3 / ensemble-ga / seed 0: score ") and "x D(best)" in line for line in lines)
+    assert "FAILED broken / ensemble-ga / seed 0: DataError: need at least 2 designs to fit, got 1" in lines
+    assert any(line.startswith("retrying broken / ensemble-ga / seed 0 after: DataError") for line in lines)
+    for noise in ("Trial status", "╭", "tensorboard", "Traceback", "Trial task failed", "Tuner.restore"):
+        assert noise not in printed.out + printed.err
     assert list(table.columns[: len(BASE_COLUMNS)]) == BASE_COLUMNS
     status = dict(zip(table["trial_id"], table["status"]))
     assert status == {"ackley-3__ensemble-ga__seed0": "ok", "broken__ensemble-ga__seed0": "error"}
