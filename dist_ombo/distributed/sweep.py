@@ -27,6 +27,7 @@ from dist_ombo.distributed.cluster import init_ray
 from dist_ombo.distributed.config_checks import checked_grid
 from dist_ombo.distributed.sweep_config import GridPoint, SweepConfig, default_sweep_config, expand_grid  # noqa: F401 (default_sweep_config: its old home)
 from dist_ombo.distributed.sweep_lock import SweepLock
+from dist_ombo.distributed.sweep_interrupt import StopOnCtrlC
 from dist_ombo.distributed.sweep_progress import SweepPrinter, TuneProgress, quiet_tune
 from dist_ombo.distributed.trial_files import OTHER_CONFIG, result_problem, set_aside
 from dist_ombo.errors import DistOmboError
@@ -217,12 +218,12 @@ def pending_points(points: list[GridPoint], trials_dir: Path) -> list[GridPoint]
 def _fit(config: SweepConfig, out_dir: Path, points: list[GridPoint],
          verbose: int) -> tuple[dict[str, str], bool]:
     """One Tune experiment over ``points``; returns the error of each trial that failed for good,
-    and whether Ctrl-C stopped it (Tune's SIGINT handler stops the trials and returns; only an
-    interruption leaves trials neither finished nor failed). Each run is a fresh experiment: what
-    is finished is known from the trial folders."""
+    and whether Ctrl-C stopped it (``sweep_interrupt``). Each run is a fresh experiment: what is
+    finished is known from the trial folders."""
     labels = {p.trial_id: f"{p.task_label} / {p.method_label} / seed {p.trial.seed}" for p in points}
     progress = TuneProgress(SweepPrinter(len(points), labels, live=None if verbose == 0 else False),
                             out_dir / TRIALS_DIR)
+    ctrl_c = StopOnCtrlC()
     param_space = {
         "point": tune.grid_search([{"trial_id": p.trial_id, "trial": p.trial.to_dict()} for p in points]),
         "out_dir": str(out_dir),
@@ -242,15 +243,16 @@ def _fit(config: SweepConfig, out_dir: Path, points: list[GridPoint],
             failure_config=tune.FailureConfig(max_failures=config.retries, fail_fast=False),
             verbose=verbose,
             callbacks=[progress],
+            stop=ctrl_c,
         ),
     )
-    with quiet_tune(verbose == 0):
+    with quiet_tune(verbose == 0), ctrl_c:
         results = tuner.fit()
     errors = {}
     for result in results:
         if result.error is not None:
             errors[result.config["point"]["trial_id"]] = f"{type(result.error).__name__}: {result.error}"
-    return errors, bool(progress.unfinished)
+    return errors, ctrl_c.pressed
 
 
 def selection_trial(config: dict[str, Any]) -> None:

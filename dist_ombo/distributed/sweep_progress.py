@@ -164,13 +164,11 @@ def trial_reason(trial_dir: Path, fallback: Any = None) -> str:
 
 
 class TuneProgress(tune.Callback):
-    """Feeds Tune's trial events to a ``SweepPrinter``; notes which trials were still unfinished
-    when the experiment ended (an interruption: nothing else ends a sweep early)."""
+    """Feeds Tune's trial events to a ``SweepPrinter``."""
 
     def __init__(self, printer: SweepPrinter, trials_dir: Path) -> None:
         self.printer = printer
         self.trials_dir = Path(trials_dir)
-        self.unfinished: list[str] = []
 
     @staticmethod
     def _id(trial: Any) -> str:
@@ -199,7 +197,6 @@ class TuneProgress(tune.Callback):
         self.printer.failed_for_good(self._id(trial), self._reason(trial))
 
     def on_experiment_end(self, trials: list, **info: Any) -> None:
-        self.unfinished = [self._id(t) for t in trials if t.status not in ("TERMINATED", "ERROR")]
         self.printer.close()
 
 
@@ -214,12 +211,11 @@ class _DropRecords:
 
 
 # Tune's driver-side records that the quiet output says better: a failed trial's traceback (the
-# printer gives its one-line reason; the trial's error.json keeps the traceback), the list of
-# unfinished trials (the sweep summary lists them) and, after Ctrl-C, the Python
-# ``Tuner.restore(...)`` hint (the CLI prints the ``dist-ombo sweep`` command that resumes).
+# printer gives its one-line reason; the trial's error.json keeps the traceback) and the list of
+# unfinished trials (the sweep summary lists them).
 QUIET_DROPS = {
     "ray.tune.execution.tune_controller": ("Trial task failed",),
-    "ray.tune.tune": ("Trials did not complete", "Experiment has been interrupted"),
+    "ray.tune.tune": ("Trials did not complete",),
 }
 
 

@@ -109,9 +109,10 @@ def test_resume_after_interruption_runs_only_missing_trials(ray_session, tmp_pat
     cfg_file.write_text(yaml.safe_dump(config))
     out = tmp_path / "out"
     env = {**os.environ, "RAY_USAGE_STATS_ENABLED": "0"}
+    log = tmp_path / "stderr.txt"
     proc = subprocess.Popen(
-        [sys.executable, "-m", "dist_ombo.cli", "sweep", str(cfg_file), "--out", str(out), "--verbose", "0"],
-        env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
+        [sys.executable, "-m", "dist_ombo.cli", "sweep", str(cfg_file), "--out", str(out)],
+        env=env, stdout=subprocess.DEVNULL, stderr=log.open("w"), start_new_session=True,
     )
     trials = out / "trials"
     try:
@@ -129,6 +130,11 @@ def test_resume_after_interruption_runs_only_missing_trials(ray_session, tmp_pat
             os.killpg(proc.pid, signal.SIGKILL)
     finished = {p.parent.name: p.stat().st_mtime_ns for p in trials.glob("*/metrics.json")}
     assert 1 <= len(finished) < 8, f"interruption came too late or too early: {sorted(finished)}"
+    err = log.read_text()
+    assert proc.returncode == 130 and "Traceback" not in err, err
+    assert err.strip().splitlines()[-1] == f"  dist-ombo sweep {cfg_file} --out {out}"
+    assert f"{len(finished)} of 8 trials finished" in err
+    assert (pd.read_parquet(out / "results.parquet")["status"] == "ok").sum() == len(finished)
 
     table = run_sweep(SweepConfig.from_yaml(cfg_file), out, verbose=0)
     assert (table["status"] == "ok").all() and len(table) == 8

@@ -162,3 +162,20 @@ def test_ctrl_c_writes_the_finished_table_and_raises_for_the_cli(tmp_path, monke
 
     with SweepLock(tmp_path) as lock:  # released: a resume may take it at once
         assert not lock.took_over
+
+
+def test_first_ctrl_c_asks_tune_to_stop_and_a_second_interrupts(capsys):
+    import signal
+
+    from dist_ombo.distributed.sweep_interrupt import StopOnCtrlC
+
+    before = signal.getsignal(signal.SIGINT)
+    with StopOnCtrlC() as stopper:
+        assert os.environ["TUNE_DISABLE_SIGINT_HANDLER"] == "1" and not stopper.stop_all()
+        os.kill(os.getpid(), signal.SIGINT)
+        assert stopper.stop_all() and stopper.pressed
+        assert "Ctrl-C again to stop at once" in capsys.readouterr().err
+        with pytest.raises(KeyboardInterrupt):
+            os.kill(os.getpid(), signal.SIGINT)
+    assert signal.getsignal(signal.SIGINT) is before and "TUNE_DISABLE_SIGINT_HANDLER" not in os.environ
+    assert stopper("t", {}) is False
