@@ -9,6 +9,8 @@ tested with plain calls; ``TuneProgress`` is the Tune callback that feeds it.
 from __future__ import annotations
 
 import json
+import logging
+import os
 import sys
 import time
 from pathlib import Path
@@ -235,9 +237,6 @@ class quiet_tune:
     def __enter__(self) -> "quiet_tune":
         if not self.enabled:
             return self
-        import logging
-        import os
-
         self.saved_env = os.environ.get(self.ENV)
         os.environ[self.ENV] = "0"
         for name, prefixes in QUIET_DROPS.items():
@@ -249,8 +248,6 @@ class quiet_tune:
     def __exit__(self, *exc: Any) -> None:
         if not self.enabled:
             return
-        import os
-
         for logger, drop in self.filters:
             logger.removeFilter(drop)
         self.filters = []
