@@ -71,6 +71,7 @@ class SweepPrinter:
         self.peak_running = 0
         self._last_status = clock()
         self._status_shown = False
+        self._drawn = ""
 
     @property
     def stream(self) -> TextIO:
@@ -117,10 +118,10 @@ class SweepPrinter:
         self._print(f"retrying {self.label(trial_id)} after: {reason}")
 
     def tick(self) -> None:
-        """Called often (every step of Tune's loop): a live line shows the ETA as it moves; a plain
-        status line goes out every ``interval_s``."""
+        """Called often (every step of Tune's loop): a live line is redrawn when its text changed;
+        a plain status line goes out every ``interval_s``."""
         now = self.clock()
-        if self.live and now - self._last_status >= 1.0:
+        if self.live and self.status_line() != self._drawn:
             self._redraw()
         elif not self.live and now - self._last_status >= self.interval_s:
             self._last_status = now
@@ -144,9 +145,9 @@ class SweepPrinter:
 
     def _redraw(self) -> None:
         if self.live:
-            self._last_status = self.clock()
+            self._drawn = self.status_line()
             self._status_shown = True
-            self._write(CLEAR_LINE + self.status_line())
+            self._write(CLEAR_LINE + self._drawn)
 
     def _write(self, text: str) -> None:
         self.stream.write(text)

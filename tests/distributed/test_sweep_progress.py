@@ -179,3 +179,15 @@ def test_first_ctrl_c_asks_tune_to_stop_and_a_second_interrupts(capsys):
             os.kill(os.getpid(), signal.SIGINT)
     assert signal.getsignal(signal.SIGINT) is before and "TUNE_DISABLE_SIGINT_HANDLER" not in os.environ
     assert stopper("t", {}) is False
+
+
+def test_a_live_line_is_redrawn_only_when_it_changes():
+    out = io.StringIO()
+    printer = SweepPrinter(3, stream=out, live=True, clock=Clock())
+    printer.started("a")
+    drawn = out.getvalue()
+    for _ in range(5):
+        printer.tick()
+    assert out.getvalue() == drawn
+    printer.started("b")
+    assert out.getvalue().endswith("[sweep] 0/3 done, 2 running, 0 failed, ETA after the first trial")
