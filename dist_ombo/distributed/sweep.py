@@ -25,7 +25,8 @@ from ray import tune
 
 from dist_ombo.distributed.cluster import init_ray
 from dist_ombo.distributed.config_checks import checked_grid
-from dist_ombo.distributed.sweep_config import GridPoint, SweepConfig, default_sweep_config, expand_grid  # noqa: F401 (default_sweep_config: its old home)
+from dist_ombo.distributed.sweep_config import GridPoint, SweepConfig, expand_grid
+from dist_ombo.distributed.sweep_config import default_sweep_config  # noqa: F401 - its old home, used by examples/
 from dist_ombo.distributed.sweep_lock import SweepLock
 from dist_ombo.distributed.sweep_interrupt import StopOnCtrlC
 from dist_ombo.distributed.sweep_progress import SweepPrinter, TuneProgress, quiet_tune
@@ -130,7 +131,7 @@ class SweepInterrupted(KeyboardInterrupt):
         self.out_dir, self.finished, self.total = out_dir, finished, total
 
 
-def run_sweep(config: SweepConfig, out_dir: str | Path, verbose: int = 1) -> pd.DataFrame:
+def run_sweep(config: SweepConfig, out_dir: str | Path, verbose: int = 0) -> pd.DataFrame:
     """Run (or resume) a sweep into ``out_dir``; returns the tidy results table, also written to
     ``out_dir/results.parquet``.
 
