@@ -60,8 +60,10 @@ class SweepPrinter:
                  clock: Callable[[], float] = time.monotonic) -> None:
         self.total = total
         self.labels = dict(labels or {})
-        self._stream = stream  # None: sys.stdout when writing (Tune pickles its callbacks; a captured
-        self.live = self.stream.isatty() if live is None else live  # stdout may not pickle)
+        # None: sys.stdout, looked up when writing (Tune pickles its callbacks; a captured stdout
+        # may not pickle)
+        self._stream = stream
+        self.live = self.stream.isatty() if live is None else live
         self.interval_s = interval_s
         self.clock = clock
         self.started_at: dict[str, float] = {}
