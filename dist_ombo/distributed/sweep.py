@@ -294,6 +294,7 @@ def select_offline(config: SweepConfig, points: list[GridPoint], out_dir: Path, 
     ]
     if not candidates:
         return {}
+    ctrl_c = StopOnCtrlC()
     tuner = tune.Tuner(
         tune.with_resources(selection_trial, {"cpu": 1}),
         param_space={
@@ -303,11 +304,13 @@ def select_offline(config: SweepConfig, points: list[GridPoint], out_dir: Path, 
         },
         tune_config=tune.TuneConfig(reuse_actors=True, max_concurrent_trials=config.max_concurrent),
         run_config=tune.RunConfig(name=f"{config.name}-{config.digest()}-selection",
-                                  storage_path=str(out_dir / "tune"), verbose=verbose,
+                                  storage_path=str(out_dir / "tune"), verbose=verbose, stop=ctrl_c,
                                   failure_config=tune.FailureConfig(max_failures=config.retries)),
     )
-    with quiet_tune(verbose == 0):
+    with quiet_tune(verbose == 0), ctrl_c:
         fitted = tuner.fit()
+    if ctrl_c.pressed:
+        raise KeyboardInterrupt
     rows = [
         {"pair": r.config["point"]["pair"], "seed": r.config["point"]["trial"]["seed"],
          "params": json.dumps(r.config["params"], sort_keys=True), sel.metric: r.metrics.get(sel.metric)}

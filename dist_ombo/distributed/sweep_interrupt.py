@@ -37,9 +37,11 @@ class StopOnCtrlC(tune.Stopper):
         return self.pressed
 
     def press(self, signum: int | None = None, frame: Any = None) -> None:
-        """What Ctrl-C does: stop the experiment, and let a second Ctrl-C interrupt at once."""
+        """What Ctrl-C does: stop the experiment, and let a second Ctrl-C interrupt at once (Python's
+        own handler; the one found on entry may be a stale one an earlier Tune run left behind)."""
         self.pressed = True
-        self._restore_handler()
+        if self._installed:
+            signal.signal(signal.SIGINT, signal.default_int_handler)
         print("\nstopping the running trials (Ctrl-C again to stop at once)...", file=sys.stderr, flush=True)
 
     def __enter__(self) -> "StopOnCtrlC":

@@ -169,16 +169,22 @@ def test_first_ctrl_c_asks_tune_to_stop_and_a_second_interrupts(capsys):
 
     from dist_ombo.distributed.sweep_interrupt import StopOnCtrlC
 
-    before = signal.getsignal(signal.SIGINT)
-    with StopOnCtrlC() as stopper:
-        assert os.environ["TUNE_DISABLE_SIGINT_HANDLER"] == "1" and not stopper.stop_all()
-        os.kill(os.getpid(), signal.SIGINT)
-        assert stopper.stop_all() and stopper.pressed
-        assert "Ctrl-C again to stop at once" in capsys.readouterr().err
-        with pytest.raises(KeyboardInterrupt):
+    def stale(signum, frame):  # what an earlier Tune run leaves installed: it stops nothing
+        pass
+
+    before = signal.signal(signal.SIGINT, stale)
+    try:
+        with StopOnCtrlC() as stopper:
+            assert os.environ["TUNE_DISABLE_SIGINT_HANDLER"] == "1" and not stopper.stop_all()
             os.kill(os.getpid(), signal.SIGINT)
-    assert signal.getsignal(signal.SIGINT) is before and "TUNE_DISABLE_SIGINT_HANDLER" not in os.environ
-    assert stopper("t", {}) is False
+            assert stopper.stop_all() and stopper.pressed
+            assert "Ctrl-C again to stop at once" in capsys.readouterr().err
+            with pytest.raises(KeyboardInterrupt):  # whatever handler was found
+                os.kill(os.getpid(), signal.SIGINT)
+        assert signal.getsignal(signal.SIGINT) is stale and "TUNE_DISABLE_SIGINT_HANDLER" not in os.environ
+        assert stopper("t", {}) is False
+    finally:
+        signal.signal(signal.SIGINT, before)
 
 
 def test_a_live_line_is_redrawn_only_when_it_changes():
