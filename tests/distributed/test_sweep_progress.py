@@ -197,3 +197,26 @@ def test_a_live_line_is_redrawn_only_when_it_changes():
     assert out.getvalue() == drawn
     printer.started("b")
     assert out.getvalue().endswith("[sweep] 0/3 done, 2 running, 0 failed, ETA after the first trial")
+
+
+def test_a_quiet_ray_keeps_warnings_and_names_token_auth_itself(monkeypatch):
+    """ray.init replaced by a recorder: quiet means Ray's warnings only and no worker output; a new
+    local Ray gets token authentication chosen explicitly (no warning), a user's choice wins."""
+    import dist_ombo.distributed.cluster as cluster
+    from dist_ombo.distributed import session_cleanup
+
+    calls = []
+    monkeypatch.delenv("RAY_ADDRESS", raising=False)
+    monkeypatch.delenv("RAY_AUTH_MODE", raising=False)
+    monkeypatch.setattr(cluster.ray, "is_initialized", lambda: False)
+    monkeypatch.setattr(cluster.ray, "init", lambda **kw: calls.append(kw))
+    monkeypatch.setattr(cluster.atexit, "register", lambda fn: None)
+    monkeypatch.setattr(session_cleanup, "record_session", lambda *a: None)
+    monkeypatch.setattr(session_cleanup, "clean_stale_sessions", lambda: 0)
+    cluster.init_ray(quiet=True)
+    assert calls[-1]["logging_level"] == logging.WARNING and calls[-1]["log_to_driver"] is False
+    assert os.environ["RAY_AUTH_MODE"] == "token"
+    monkeypatch.setenv("RAY_AUTH_MODE", "disabled")
+    cluster.init_ray()
+    assert calls[-1]["logging_level"] == logging.INFO and calls[-1]["log_to_driver"] is True
+    assert os.environ["RAY_AUTH_MODE"] == "disabled"
