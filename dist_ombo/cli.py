@@ -142,19 +142,45 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 
 def cmd_sweep(args: argparse.Namespace) -> int:
-    from dist_ombo.distributed.sweep import default_sweep_config, run_sweep
-    from dist_ombo.distributed.sweep_config import SweepConfig
+    from dist_ombo.distributed.sweep import SweepInterrupted, run_sweep
+    from dist_ombo.distributed.sweep_config import SweepConfig, default_sweep_config
     from dist_ombo.reporting.leaderboard import sweep_summary
 
     _check_out_dir(args.out)
     config = SweepConfig.from_yaml(args.config) if args.config else default_sweep_config()
     if not args.config:
-        print("no config given: running the default sweep "
-              f"({', '.join(config.tasks)} x {', '.join(config.methods)} x seeds {list(config.seeds)}, "
+        pairs = "; ".join(f"{t['name']} x {', '.join(t['methods'])}" for t in config.tasks)
+        print(f"no config given: running the default sweep ({pairs}; seeds {list(config.seeds)}, "
               f"'{config.budget}' budget)")
-    table = run_sweep(config, args.out, verbose=args.verbose)
+    try:
+        table = run_sweep(config, args.out, verbose=args.verbose)
+    except SweepInterrupted as stop:
+        print(f"\ninterrupted: {stop.finished} of {stop.total} trials finished and are kept in {stop.out_dir} "
+              f"(results.parquet holds them); resume with:\n  {resume_command(args)}", file=sys.stderr)
+        return 130
+    except KeyboardInterrupt:  # before the sweep directory was locked: nothing was run yet
+        print(f"\ninterrupted before any trial ran; start again with:\n  {resume_command(args)}", file=sys.stderr)
+        return 130
     print(sweep_summary(table, args.out))
     return 0 if (table["status"] == "ok").all() else 1
+
+
+def resume_command(args: argparse.Namespace, argv0: str | None = None) -> str:
+    """The shell command that reruns (and so resumes) this sweep: the arguments the user gave,
+    quoted for the shell. The program is ``dist-ombo`` when that is what the shell finds, else the
+    path it was started by (``.venv/bin/dist-ombo`` after ``make demo``)."""
+    import os
+    import shlex
+    import shutil
+
+    argv0 = argv0 if argv0 is not None else sys.argv[0]
+    program = "dist-ombo"
+    if os.path.basename(argv0) == "dist-ombo" and shutil.which("dist-ombo") != os.path.abspath(argv0):
+        program = argv0
+    words = [program, "sweep", *([args.config] if args.config else []), "--out", args.out]
+    if args.verbose:
+        words += ["--verbose", str(args.verbose)]
+    return shlex.join(words)
 
 
 def cmd_report(args: argparse.Namespace) -> int:
@@ -307,7 +333,10 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("sweep", help="methods x tasks x seeds as a resumable Ray Tune experiment")
     p.add_argument("config", nargs="?", help="sweep YAML (omit for the default sweep)")
     p.add_argument("--out", default="runs/sweep", help="sweep directory (re-run to resume)")
-    p.add_argument("--verbose", type=int, default=1, help="Tune verbosity 0-3")
+    p.add_argument("--verbose", type=int, nargs="?", const=1, default=0, choices=range(4), metavar="N",
+                   help="0 (default): a status line and one line per trial; 1-3 (bare --verbose: 1): also "
+                        "Tune's progress tables at that verbosity, Ray's info lines, the trial workers' "
+                        "output and each skipped incompatible task-method pair")
     p.set_defaults(func=cmd_sweep)
 
     p = sub.add_parser("report", help="leaderboard and plots of one sweep directory or several merged")

@@ -86,3 +86,35 @@ def test_report_on_part_of_a_sweep(tmp_path, capsys):
     assert "\nb  [" in out and "\na  [" not in out
     assert main(["report", str(tmp_path), "--no-plots", "--methods", "good,cbas"]) == 2
     assert "no method 'cbas'" in capsys.readouterr().err
+
+
+def test_resume_command_repeats_the_users_arguments_quoted(monkeypatch):
+    from dist_ombo.cli import build_parser, resume_command
+
+    args = build_parser().parse_args(["sweep", "my configs/a.yaml", "--out", "runs/x y"])
+    monkeypatch.setattr("shutil.which", lambda name: "/usr/bin/dist-ombo")
+    assert resume_command(args, "/usr/bin/dist-ombo") == "dist-ombo sweep 'my configs/a.yaml' --out 'runs/x y'"
+    assert resume_command(args, "/x/dist_ombo/cli.py").startswith("dist-ombo sweep")  # python -m dist_ombo.cli
+    default = build_parser().parse_args(["sweep", "--verbose"])
+    assert default.verbose == 1
+    # after `make demo` the program is .venv/bin/dist-ombo, which the shell may not find by name
+    monkeypatch.setattr("shutil.which", lambda name: None)
+    assert resume_command(default, ".venv/bin/dist-ombo") == ".venv/bin/dist-ombo sweep --out runs/sweep --verbose 1"
+
+
+@pytest.mark.parametrize("stop", ["interrupted", "early"])
+def test_ctrl_c_in_a_sweep_prints_the_command_that_resumes(stop, tmp_path, capsys, monkeypatch):
+    import dist_ombo.distributed.sweep as sweep
+
+    def interrupted(config, out, verbose):
+        if stop == "early":
+            raise KeyboardInterrupt
+        raise sweep.SweepInterrupted(tmp_path, 3, 27)
+
+    monkeypatch.setattr(sweep, "run_sweep", interrupted)
+    monkeypatch.setattr("shutil.which", lambda name: None)
+    assert main(["sweep", "--out", str(tmp_path)]) == 130
+    err = capsys.readouterr().err
+    assert "Traceback" not in err and err.strip().splitlines()[-1] == f"  dist-ombo sweep --out {tmp_path}"
+    if stop == "interrupted":
+        assert f"3 of 27 trials finished and are kept in {tmp_path}" in err

@@ -16,7 +16,7 @@ from dist_ombo.validation import (
 )
 from dist_ombo.errors import DistOmboError
 
-TASK_KEYS = ("name", "params", "label")
+TASK_KEYS = ("name", "params", "label", "methods")
 METHOD_KEYS = ("name", "label", "model", "search")
 PAIR_KEYS = ("scheme", "search", "label", "model", "search_params")
 RESOURCE_KEYS = ("train_actors", "cpus_per_actor", "gpus_per_actor")
@@ -39,18 +39,19 @@ def _entry_problems(key: str, entries: Any, valid: tuple[str, ...], mappings: tu
             if not entry.strip():
                 problems.append(f"{where}: empty name")
             continue
-        pair = key == "methods" and isinstance(entry, Mapping) and "scheme" in entry
+        is_methods = key.endswith("methods")
+        pair = is_methods and isinstance(entry, Mapping) and "scheme" in entry
         if pair:
             if not isinstance(entry.get("scheme"), str) or not isinstance(entry.get("search"), str):
                 problems.append(f"{where}: a scheme + search entry names both as text, e.g. "
                                 f"{{scheme: coms, search: nsga3}}; got {entry!r}")
                 continue
         elif not isinstance(entry, Mapping) or not isinstance(entry.get("name"), str):
-            hint = " (or 'scheme' and 'search')" if key == "methods" else ""
+            hint = " (or 'scheme' and 'search')" if is_methods else ""
             problems.append(f"{where}: must be a name or a mapping with a 'name'{hint}, got {entry!r}")
             continue
         keys, maps = (PAIR_KEYS, ("model", "search_params")) if pair else (valid, mappings)
-        if key == "methods" and not pair and isinstance(entry.get("search"), str):
+        if is_methods and not pair and isinstance(entry.get("search"), str):
             problems.append(f"{where}: 'search' of a preset holds overrides, not a search name; to pair a "
                             f"scheme with a search write {{scheme: S, search: {entry['search']}}}")
             continue
@@ -60,6 +61,9 @@ def _entry_problems(key: str, entries: Any, valid: tuple[str, ...], mappings: tu
         if entry.get("label") is not None and not isinstance(entry["label"], str):
             problems.append(f"{where}.label: must be text, got {entry['label']!r}")
         problems += [p for m in maps if (p := mapping_problem(f"{where}.{m}", entry.get(m), optional=True))]
+        if key == "tasks" and entry.get("methods") is not None:  # this task's own methods
+            problems += _entry_problems(f"{where}.methods", entry["methods"], METHOD_KEYS, ("model", "search"),
+                                        allow_all=True)
     return problems
 
 

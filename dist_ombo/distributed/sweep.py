@@ -26,7 +26,10 @@ from ray import tune
 from dist_ombo.distributed.cluster import init_ray
 from dist_ombo.distributed.config_checks import checked_grid
 from dist_ombo.distributed.sweep_config import GridPoint, SweepConfig, expand_grid
+from dist_ombo.distributed.sweep_config import default_sweep_config  # noqa: F401 - its old home, used by examples/
 from dist_ombo.distributed.sweep_lock import SweepLock
+from dist_ombo.distributed.sweep_interrupt import StopOnCtrlC
+from dist_ombo.distributed.sweep_progress import SweepPrinter, TuneProgress, quiet_tune
 from dist_ombo.distributed.trial_files import OTHER_CONFIG, result_problem, set_aside
 from dist_ombo.errors import DistOmboError
 from dist_ombo.io import write_text_atomic
@@ -119,9 +122,23 @@ def config_change_note(path: Path, config: SweepConfig) -> str | None:
             f"and `dist-ombo report` cover {config.name!r}'s grid until its config is run here again.")
 
 
-def run_sweep(config: SweepConfig, out_dir: str | Path, verbose: int = 1) -> pd.DataFrame:
+class SweepInterrupted(KeyboardInterrupt):
+    """Ctrl-C stopped the sweep: Tune stopped its trials, finished trial folders stay and the
+    results table of what finished was written; rerunning the same sweep resumes it."""
+
+    def __init__(self, out_dir: Path, finished: int, total: int) -> None:
+        super().__init__(f"interrupted with {finished} of {total} trials finished in {out_dir}")
+        self.out_dir, self.finished, self.total = out_dir, finished, total
+
+
+def run_sweep(config: SweepConfig, out_dir: str | Path, verbose: int = 0) -> pd.DataFrame:
     """Run (or resume) a sweep into ``out_dir``; returns the tidy results table, also written to
     ``out_dir/results.parquet``.
+
+    ``verbose`` 0 prints a status line and one line per ended trial (``sweep_progress``) and Ray's
+    warnings only; 1-3 add Tune's own tables at that verbosity, Ray's info lines and the trial
+    workers' output, and list each skipped (incompatible) pair. Ctrl-C raises ``SweepInterrupted``
+    once the finished trials' table is written.
 
     The whole config is checked before Ray starts or a file is written; ``out_dir`` is then locked
     for this sweep alone (a second sweep into it stops with the holder's PID and host). Which
@@ -145,24 +162,41 @@ def _run_locked(config: SweepConfig, out_dir: Path, points: list[GridPoint], ski
     if change:
         print(change)
     write_text_atomic(out_dir / "sweep.json", config_json(config))
-    for note in skipped:
-        print(f"skipped (incompatible): {note}")
-    if config.selection is not None:
-        init_ray()
-        points = apply_selection(points, select_offline(config, points, out_dir, verbose))
-    pending = pending_points(points, out_dir / TRIALS_DIR)
+    print_skipped(skipped, verbose)
     errors: dict[str, str] = {}
-    if not pending:
-        print(f"all {len(points)} trials finished earlier and their files are intact; nothing to run")
-    else:
-        if len(pending) < len(points):
-            print(f"resuming: {len(points) - len(pending)} of {len(points)} trials finished earlier, "
-                  f"{len(pending)} to run")
-        init_ray()
-        errors = _fit(config, out_dir, pending, verbose)
+    interrupted = False
+    try:
+        if config.selection is not None:
+            init_ray(quiet=verbose == 0)
+            points = apply_selection(points, select_offline(config, points, out_dir, verbose))
+        pending = pending_points(points, out_dir / TRIALS_DIR)
+        if not pending:
+            print(f"all {len(points)} trials finished earlier and their files are intact; nothing to run")
+        else:
+            if len(pending) < len(points):
+                print(f"resuming: {len(points) - len(pending)} of {len(points)} trials finished earlier, "
+                      f"{len(pending)} to run")
+            init_ray(quiet=verbose == 0)
+            errors, interrupted = _fit(config, out_dir, pending, verbose)
+    except KeyboardInterrupt:  # a second Ctrl-C, or one before Tune took over SIGINT
+        interrupted = True
     table = collect_results(out_dir / TRIALS_DIR, points, errors)
     write_results(table, out_dir / "results.parquet")
+    if interrupted:
+        raise SweepInterrupted(out_dir, int((table["status"] == "ok").sum()), len(table))
     return table
+
+
+def print_skipped(skipped: list[str], verbose: int) -> None:
+    """Incompatible (task, method) pairs of a user's config: one summary line, each with --verbose."""
+    if not skipped:
+        return
+    if verbose:
+        for note in skipped:
+            print(f"skipped (incompatible): {note}")
+    else:
+        print(f"skipped {len(skipped)} incompatible task-method pair{'s' if len(skipped) != 1 else ''}; "
+              f"--verbose lists them")
 
 
 def pending_points(points: list[GridPoint], trials_dir: Path) -> list[GridPoint]:
@@ -182,9 +216,15 @@ def pending_points(points: list[GridPoint], trials_dir: Path) -> list[GridPoint]
     return pending
 
 
-def _fit(config: SweepConfig, out_dir: Path, points: list[GridPoint], verbose: int) -> dict[str, str]:
-    """One Tune experiment over ``points``; returns the error of each trial that failed for good.
-    Each run is a fresh experiment: what is finished is known from the trial folders."""
+def _fit(config: SweepConfig, out_dir: Path, points: list[GridPoint],
+         verbose: int) -> tuple[dict[str, str], bool]:
+    """One Tune experiment over ``points``; returns the error of each trial that failed for good,
+    and whether Ctrl-C stopped it (``sweep_interrupt``). Each run is a fresh experiment: what is
+    finished is known from the trial folders."""
+    labels = {p.trial_id: f"{p.task_label} / {p.method_label} / seed {p.trial.seed}" for p in points}
+    progress = TuneProgress(SweepPrinter(len(points), labels, live=None if verbose == 0 else False),
+                            out_dir / TRIALS_DIR)
+    ctrl_c = StopOnCtrlC()
     param_space = {
         "point": tune.grid_search([{"trial_id": p.trial_id, "trial": p.trial.to_dict()} for p in points]),
         "out_dir": str(out_dir),
@@ -203,13 +243,17 @@ def _fit(config: SweepConfig, out_dir: Path, points: list[GridPoint], verbose: i
             storage_path=str(out_dir / "tune"),
             failure_config=tune.FailureConfig(max_failures=config.retries, fail_fast=False),
             verbose=verbose,
+            callbacks=[progress],
+            stop=ctrl_c,
         ),
     )
+    with quiet_tune(verbose == 0), ctrl_c:
+        results = tuner.fit()
     errors = {}
-    for result in tuner.fit():
+    for result in results:
         if result.error is not None:
             errors[result.config["point"]["trial_id"]] = f"{type(result.error).__name__}: {result.error}"
-    return errors
+    return errors, ctrl_c.pressed
 
 
 def selection_trial(config: dict[str, Any]) -> None:
@@ -250,6 +294,7 @@ def select_offline(config: SweepConfig, points: list[GridPoint], out_dir: Path, 
     ]
     if not candidates:
         return {}
+    ctrl_c = StopOnCtrlC()
     tuner = tune.Tuner(
         tune.with_resources(selection_trial, {"cpu": 1}),
         param_space={
@@ -259,13 +304,17 @@ def select_offline(config: SweepConfig, points: list[GridPoint], out_dir: Path, 
         },
         tune_config=tune.TuneConfig(reuse_actors=True, max_concurrent_trials=config.max_concurrent),
         run_config=tune.RunConfig(name=f"{config.name}-{config.digest()}-selection",
-                                  storage_path=str(out_dir / "tune"), verbose=verbose,
+                                  storage_path=str(out_dir / "tune"), verbose=verbose, stop=ctrl_c,
                                   failure_config=tune.FailureConfig(max_failures=config.retries)),
     )
+    with quiet_tune(verbose == 0), ctrl_c:
+        fitted = tuner.fit()
+    if ctrl_c.pressed:
+        raise KeyboardInterrupt
     rows = [
         {"pair": r.config["point"]["pair"], "seed": r.config["point"]["trial"]["seed"],
          "params": json.dumps(r.config["params"], sort_keys=True), sel.metric: r.metrics.get(sel.metric)}
-        for r in tuner.fit() if r.error is None and r.metrics
+        for r in fitted if r.error is None and r.metrics
     ]
     if not rows:
         raise DistOmboError("offline selection failed for every candidate; see the Tune logs in " + str(out_dir / "tune"))
@@ -290,15 +339,3 @@ def apply_selection(points: list[GridPoint], chosen: dict[tuple[str, str], dict]
             p = dataclasses.replace(p, trial=trial)
         out.append(p)
     return out
-
-
-def default_sweep_config() -> SweepConfig:
-    """The README's main job: a small but real sweep over task kinds, methods and 3 seeds."""
-    return SweepConfig(
-        name="default",
-        tasks=("zdt1", "re21", "ackley-10", "ehrlich"),
-        methods=("ensemble-nsga2", "multihead-nsga2", "ensemble-ga", "ensemble-cmaes", "ensemble-grad"),
-        seeds=(0, 1, 2),
-        budget="cpu",
-    )
-

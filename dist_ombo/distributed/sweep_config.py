@@ -65,7 +65,8 @@ class SweepConfig:
     ``"ackley-10"``) or ``{name, params, label}``; ``methods`` entries are names,
     ``{name, label, model, search}``, a scheme paired with a search
     ``{scheme, search: <name>, label, model, search_params}``, or the single word ``all`` (every
-    preset method).
+    preset method). A task entry's own ``methods`` (same forms) replace the sweep's for that task,
+    so a sweep over task kinds can hold only the pairs that fit.
     ``model`` / ``search`` apply to every method."""
 
     name: str = "sweep"
@@ -131,15 +132,19 @@ class GridPoint:
     trial: TrialConfig
 
 
-def _task_entry(entry: Any) -> tuple[str, str, dict[str, Any]]:
+def _task_entry(entry: Any) -> tuple[str, str, dict[str, Any], list[Any] | None]:
+    """label, task name, task parameters, and the task's own ``methods`` (``None``: the sweep's)."""
     if isinstance(entry, str):
-        return entry, entry, {}
+        return entry, entry, {}, None
     if isinstance(entry, dict) and "name" in entry:
-        unknown = set(entry) - {"name", "params", "label"}
+        unknown = set(entry) - {"name", "params", "label", "methods"}
         if unknown:
-            raise ConfigError(f"task entry {entry} has unknown keys {sorted(unknown)}; valid: name, params, label")
+            raise ConfigError(f"task entry {entry} has unknown keys {sorted(unknown)}; "
+                              "valid: name, params, label, methods")
         params = dict(entry.get("params") or {})
-        return entry.get("label") or entry["name"], entry["name"], params
+        methods = entry.get("methods")
+        methods = ["all"] if methods == "all" else methods
+        return entry.get("label") or entry["name"], entry["name"], params, None if methods is None else list(methods)
     raise ConfigError(f"a task entry must be a name or a mapping with 'name', got {entry!r}")
 
 
@@ -191,12 +196,12 @@ def expand_grid(config: SweepConfig) -> tuple[list[GridPoint], list[str]]:
     points: list[GridPoint] = []
     skipped: list[str] = []
     labels: set[tuple[str, str]] = set()
-    method_entries = list(config.methods)
-    if method_entries == ["all"]:  # every registered method; incompatible pairs are skipped below
-        method_entries = method_names()
     for t_entry in config.tasks:
-        t_label, t_name, t_params = _task_entry(t_entry)
+        t_label, t_name, t_params, t_methods = _task_entry(t_entry)
         task = get_task(t_name, **t_params)
+        method_entries = list(config.methods if t_methods is None else t_methods)
+        if method_entries == ["all"]:  # every registered method; incompatible pairs are skipped below
+            method_entries = method_names()
         for m_entry in method_entries:
             m = _method_entry(m_entry)
             m_label = m.label
@@ -222,3 +227,26 @@ def expand_grid(config: SweepConfig) -> tuple[list[GridPoint], list[str]]:
     if not points:
         raise DistOmboError("the sweep has no compatible (task, method) pair: " + "; ".join(skipped))
     return points, skipped
+
+
+DEFAULT_TASKS = ("zdt1", "re21", "ackley-10", "ehrlich")
+DEFAULT_METHODS = ("ensemble-nsga2", "multihead-nsga2", "ensemble-ga", "ensemble-cmaes", "ensemble-grad")
+
+
+def default_sweep_config() -> SweepConfig:
+    """The README's main job: a small but real sweep over four task kinds (multi- and
+    single-objective, continuous and discrete), 3 seeds. Each task runs the default methods that fit
+    it, as the catalog's checks decide, so the default sweep holds no incompatible pair."""
+    tasks = []
+    for name in DEFAULT_TASKS:
+        task = get_task(name)
+        tasks.append({"name": name, "methods": [m for m in DEFAULT_METHODS if _fits(task, m)]})
+    return SweepConfig(name="default", tasks=tuple(tasks), methods=DEFAULT_METHODS, seeds=(0, 1, 2), budget="cpu")
+
+
+def _fits(task: Any, method: str) -> bool:
+    try:
+        check_compatible(task, method_for(method, None, None))
+    except ConfigError:
+        return False
+    return True

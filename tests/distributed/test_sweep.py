@@ -69,11 +69,19 @@ def test_config_errors_are_clear(tmp_path):
 
 
 @pytest.mark.ray
-def test_failing_trial_is_recorded_while_others_finish(ray_session, tmp_path):
+def test_failing_trial_is_recorded_while_others_finish(ray_session, tmp_path, capfd):
     broken = {"name": "ackley", "params": {"n_total": 10, "dim": 3, "keep_fraction": 0.1}, "label": "broken"}
     cfg = SweepConfig(name="fail", tasks=(ACK, broken), methods=("ensemble-ga",), seeds=(0,), budget="smoke",
                       retries=1)
     table = run_sweep(cfg, tmp_path, verbose=0)
+    printed = capfd.readouterr()
+    lines = printed.out.splitlines()
+    # quiet output: one line per ended trial (a retry, then the failure with its reason), no Tune tables
+    assert any(line.startswith("ackley-3 / ensemble-ga / seed 0: score ") and "x D(best)" in line for line in lines)
+    assert "FAILED broken / ensemble-ga / seed 0: DataError: need at least 2 designs to fit, got 1" in lines
+    assert any(line.startswith("retrying broken / ensemble-ga / seed 0 after: DataError") for line in lines)
+    for noise in ("Trial status", "╭", "tensorboard", "Traceback", "Trial task failed", "Tuner.restore"):
+        assert noise not in printed.out + printed.err
     assert list(table.columns[: len(BASE_COLUMNS)]) == BASE_COLUMNS
     status = dict(zip(table["trial_id"], table["status"]))
     assert status == {"ackley-3__ensemble-ga__seed0": "ok", "broken__ensemble-ga__seed0": "error"}
@@ -101,9 +109,10 @@ def test_resume_after_interruption_runs_only_missing_trials(ray_session, tmp_pat
     cfg_file.write_text(yaml.safe_dump(config))
     out = tmp_path / "out"
     env = {**os.environ, "RAY_USAGE_STATS_ENABLED": "0"}
+    log = tmp_path / "stderr.txt"
     proc = subprocess.Popen(
-        [sys.executable, "-m", "dist_ombo.cli", "sweep", str(cfg_file), "--out", str(out), "--verbose", "0"],
-        env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
+        [sys.executable, "-m", "dist_ombo.cli", "sweep", str(cfg_file), "--out", str(out)],
+        env=env, stdout=subprocess.DEVNULL, stderr=log.open("w"), start_new_session=True,
     )
     trials = out / "trials"
     try:
@@ -121,6 +130,11 @@ def test_resume_after_interruption_runs_only_missing_trials(ray_session, tmp_pat
             os.killpg(proc.pid, signal.SIGKILL)
     finished = {p.parent.name: p.stat().st_mtime_ns for p in trials.glob("*/metrics.json")}
     assert 1 <= len(finished) < 8, f"interruption came too late or too early: {sorted(finished)}"
+    err = log.read_text()
+    assert proc.returncode == 130 and "Traceback" not in err, err
+    assert err.strip().splitlines()[-1] == f"  dist-ombo sweep {cfg_file} --out {out}"
+    assert f"{len(finished)} of 8 trials finished" in err
+    assert (pd.read_parquet(out / "results.parquet")["status"] == "ok").sum() == len(finished)
 
     table = run_sweep(SweepConfig.from_yaml(cfg_file), out, verbose=0)
     assert (table["status"] == "ok").all() and len(table) == 8
