@@ -179,7 +179,7 @@ def resume_command(args: argparse.Namespace, argv0: str | None = None) -> str:
         program = argv0
     words = [program, "sweep", *([args.config] if args.config else []), "--out", args.out]
     if args.verbose:
-        words += ["--verbose", str(args.verbose)]
+        words.append("-" + "v" * min(args.verbose, 3))
     return shlex.join(words)
 
 
@@ -333,10 +333,10 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("sweep", help="methods x tasks x seeds as a resumable Ray Tune experiment")
     p.add_argument("config", nargs="?", help="sweep YAML (omit for the default sweep)")
     p.add_argument("--out", default="runs/sweep", help="sweep directory (re-run to resume)")
-    p.add_argument("--verbose", type=int, nargs="?", const=1, default=0, choices=range(4), metavar="N",
-                   help="0 (default): a status line and one line per trial; 1-3 (bare --verbose: 1): also "
-                        "Tune's progress tables at that verbosity, Ray's info lines, the trial workers' "
-                        "output and each skipped incompatible task-method pair")
+    p.add_argument("-v", "--verbose", action="count", default=0,
+                   help="without it: a status line and one line per trial; -v also shows Ray Tune's progress "
+                        "tables, Ray's info lines, the trial workers' output and each skipped incompatible "
+                        "task-method pair; -vv and -vvv raise Tune's verbosity")
     p.set_defaults(func=cmd_sweep)
 
     p = sub.add_parser("report", help="leaderboard and plots of one sweep directory or several merged")

@@ -99,7 +99,7 @@ def test_resume_command_repeats_the_users_arguments_quoted(monkeypatch):
     assert default.verbose == 1
     # after `make demo` the program is .venv/bin/dist-ombo, which the shell may not find by name
     monkeypatch.setattr("shutil.which", lambda name: None)
-    assert resume_command(default, ".venv/bin/dist-ombo") == ".venv/bin/dist-ombo sweep --out runs/sweep --verbose 1"
+    assert resume_command(default, ".venv/bin/dist-ombo") == ".venv/bin/dist-ombo sweep --out runs/sweep -v"
 
 
 @pytest.mark.parametrize("stop", ["interrupted", "early"])
