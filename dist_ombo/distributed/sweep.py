@@ -34,6 +34,7 @@ from dist_ombo.reporting.results import collect_results, write_results
 from dist_ombo.tasks.cache import write_parquet_atomic
 
 TRIALS_DIR = "trials"
+MODELS_DIR = "models"  # the sweep's model store: each distinct model trained once (dist_ombo.model_store)
 
 
 def _report_metrics(metrics: dict[str, Any]) -> dict[str, Any]:
@@ -46,6 +47,7 @@ def sweep_trial(config: dict[str, Any]) -> None:
     import torch
 
     from dist_ombo.distributed.actors import in_process_trainer, ray_trainer
+    from dist_ombo.model_store import ModelStore
     from dist_ombo.runner import TrialConfig, run_trial, write_json_atomic
 
     trial = TrialConfig.from_dict(config["point"]["trial"])
@@ -59,9 +61,12 @@ def sweep_trial(config: dict[str, Any]) -> None:
     try:
         if _pieces(trial) > 1:  # child actors in this trial's placement group, in parallel
             trainer = ray_trainer(trial.train_actors, trial.cpus_per_actor, trial.gpus_per_actor)
+            trainer.train_actors = trial.train_actors  # part of a stored model's key
         else:  # this worker holds the single bundle: train here
             trainer = in_process_trainer()
-        result = run_trial(trial, out_dir=out, trainer=trainer)
+        trainer.gpu = trial.gpus_per_actor > 0
+        store = ModelStore(config["models_dir"]) if config.get("models_dir") else None
+        result = run_trial(trial, out_dir=out, trainer=trainer, model_store=store)
     except Exception as exc:
         write_json_atomic(out / "error.json", {
             "error": f"{type(exc).__name__}: {exc}", "traceback": traceback.format_exc(), "time": time.time(),
@@ -119,9 +124,10 @@ def config_change_note(path: Path, config: SweepConfig) -> str | None:
             f"and `dist-ombo report` cover {config.name!r}'s grid until its config is run here again.")
 
 
-def run_sweep(config: SweepConfig, out_dir: str | Path, verbose: int = 1) -> pd.DataFrame:
+def run_sweep(config: SweepConfig, out_dir: str | Path, verbose: int = 1, model_store: bool = True) -> pd.DataFrame:
     """Run (or resume) a sweep into ``out_dir``; returns the tidy results table, also written to
-    ``out_dir/results.parquet``.
+    ``out_dir/results.parquet``. With ``model_store`` trials share ``out_dir/models/``: each
+    distinct model is trained once and the trials that share it search from the stored weights.
 
     The whole config is checked before Ray starts or a file is written; ``out_dir`` is then locked
     for this sweep alone (a second sweep into it stops with the holder's PID and host). Which
@@ -136,11 +142,11 @@ def run_sweep(config: SweepConfig, out_dir: str | Path, verbose: int = 1) -> pd.
         if lock.took_over:
             print(f"note: took over {lock.path}, left by PID {lock.took_over.get('pid')} on "
                   f"{lock.took_over.get('host')}, which is no longer running")
-        return _run_locked(config, out_dir, points, skipped, verbose)
+        return _run_locked(config, out_dir, points, skipped, verbose, model_store)
 
 
 def _run_locked(config: SweepConfig, out_dir: Path, points: list[GridPoint], skipped: list[str],
-                verbose: int) -> pd.DataFrame:
+                verbose: int, model_store: bool = True) -> pd.DataFrame:
     change = config_change_note(out_dir / "sweep.json", config)
     if change:
         print(change)
@@ -159,7 +165,7 @@ def _run_locked(config: SweepConfig, out_dir: Path, points: list[GridPoint], ski
             print(f"resuming: {len(points) - len(pending)} of {len(points)} trials finished earlier, "
                   f"{len(pending)} to run")
         init_ray()
-        errors = _fit(config, out_dir, pending, verbose)
+        errors = _fit(config, out_dir, pending, verbose, out_dir / MODELS_DIR if model_store else None)
     table = collect_results(out_dir / TRIALS_DIR, points, errors)
     write_results(table, out_dir / "results.parquet")
     return table
@@ -182,12 +188,19 @@ def pending_points(points: list[GridPoint], trials_dir: Path) -> list[GridPoint]
     return pending
 
 
-def _fit(config: SweepConfig, out_dir: Path, points: list[GridPoint], verbose: int) -> dict[str, str]:
+def _fit(config: SweepConfig, out_dir: Path, points: list[GridPoint], verbose: int,
+         models_dir: Path | None = None) -> dict[str, str]:
     """One Tune experiment over ``points``; returns the error of each trial that failed for good.
-    Each run is a fresh experiment: what is finished is known from the trial folders."""
+    Each run is a fresh experiment: what is finished is known from the trial folders. With a
+    model store, the trials that train a model start before the trials that will reuse it."""
+    if models_dir is not None:
+        from dist_ombo.model_plan import trainers_first
+
+        points = [points[i] for i in trainers_first([p.trial for p in points])]
     param_space = {
         "point": tune.grid_search([{"trial_id": p.trial_id, "trial": p.trial.to_dict()} for p in points]),
         "out_dir": str(out_dir),
+        "models_dir": None if models_dir is None else str(models_dir),
     }
     tuner = tune.Tuner(
         tune.with_resources(sweep_trial, trial_resources),
