@@ -209,6 +209,18 @@ class ModelStore:
         self.poll_s = float(poll_s)
         self.note = note
 
+    def check(self) -> "ModelStore":
+        """Create the folder; ``ConfigError`` (one line) when it cannot hold models, before any work."""
+        from dist_ombo.errors import ConfigError
+
+        try:
+            self.root.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise ConfigError(f"model store {self.root} cannot be created ({exc.strerror or exc})") from exc
+        if not os.access(self.root, os.W_OK | os.X_OK):
+            raise ConfigError(f"model store {self.root} is not writable")
+        return self
+
     def model_path(self, key: str) -> Path:
         return self.root / f"{key}.npz"
 
@@ -451,5 +463,5 @@ def _train_and_publish(idx: list[int], jobs, train, store, parts, keys, trained_
         try:
             store.publish(keys[i], model, parts[i], trained_by, train_s=seconds)
             info[i].published = True
-        except StoreError as exc:
-            store.note(f"note: model {keys[i][:12]} ({jobs[i].scheme}) is not stored: {exc}")
+        except (StoreError, OSError) as exc:  # the trial has its model; only later trials lose the reuse
+            store.note(f"note: model {keys[i][:12]} ({jobs[i].scheme}) is not stored: {type(exc).__name__}: {exc}")

@@ -124,6 +124,7 @@ def run_trial(
     times: dict[str, float] = {}
     t0 = time.perf_counter()
     task, spec, resolved = check_trial(config)
+    store = _store_context(config, task, spec, trainer, out_dir, model_store)
     n_proposals = config.n_proposals or DEFAULT_PROPOSALS[task.kind]
 
     data = task.dataset(config.seed)
@@ -136,7 +137,6 @@ def run_trial(
         F = encoder.transform(data.X)
         train_on = OfflineProblem(F, data.Y, np.zeros(F.shape[1]), np.ones(F.shape[1]))
         view = partial(EncodedSurrogate, encoder=encoder)
-    store = _store_context(config, task, spec, trainer, out_dir, model_store)
     outcome = train_and_search(spec, problem, resolved, n_proposals, config.seed, trainer, progress,
                                search_view=view, train_on=train_on, store=store)
     times.update(outcome.times)
@@ -171,8 +171,8 @@ def run_trial(
 
 def _store_context(config: TrialConfig, task: Task, spec: MethodSpec, trainer: Trainer,
                    out_dir: str | Path | None, model_store: ModelStore | str | Path | None) -> StoreContext:
-    if model_store is not None and not isinstance(model_store, ModelStore):
-        model_store = ModelStore(model_store)
+    if model_store is not None:
+        model_store = (model_store if isinstance(model_store, ModelStore) else ModelStore(model_store)).check()
     dataset = {"task": task.name, "task_params": config.task_params, "data_seed": config.seed,
                "protocol_version": PROTOCOL_VERSION}
     label = Path(out_dir).name if out_dir is not None else f"{task.name}__{spec.name}__seed{config.seed}"

@@ -211,3 +211,45 @@ def test_a_trial_from_a_stored_model_proposes_what_training_itself_proposes(tmp_
     assert len(list((tmp_path / "models").glob("*.npz"))) == 2  # the ensemble (shared) and cbas' VAE
     manifest = json.loads((tmp_path / "models" / f"{first.metrics['model_key']}.json").read_text())
     assert manifest["trained_by"] == "a"
+
+
+def test_cli_run_uses_a_model_store(tmp_path, capsys):
+    from dist_ombo.cli import main
+
+    argv = ["run", "--task", "ackley", "--method", "ensemble-ga", "--budget", "smoke", "--no-ray",
+            "--param", "dim=3", "--param", "n_total=200", "--model-store", str(tmp_path / "models")]
+    assert main([*argv, "--out", str(tmp_path / "a")]) == 0
+    assert main([*argv[:4], "ensemble-grad", *argv[5:], "--out", str(tmp_path / "b")]) == 0
+    reused = [json.loads((tmp_path / d / "metrics.json").read_text())["model_reused"] for d in "ab"]
+    assert reused == [False, True] and len(list((tmp_path / "models").glob("*.npz"))) == 1
+    (tmp_path / "file").write_text("")
+    capsys.readouterr()
+    assert main([*argv[:-1], str(tmp_path / "file")]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("error: --model-store") and "not a directory" in err
+
+
+def test_ray_trainer_says_how_it_splits_training():
+    from dist_ombo.distributed.actors import ray_trainer
+
+    split = ray_trainer(train_actors=3, gpus_per_actor=0.5)
+    assert split.train_actors == 3 and split.gpu
+    assert not ray_trainer().gpu and ray_trainer().train_actors == 1
+
+
+def test_a_store_that_cannot_hold_models_is_one_clear_line_and_a_failed_publish_only_a_note(tmp_path, tiny_model):
+    from dist_ombo.errors import ConfigError
+
+    (tmp_path / "file").write_text("")
+    with pytest.raises(ConfigError, match=r"model store .*file/models cannot be created \(Not a directory\)"):
+        ModelStore(tmp_path / "file" / "models").check()
+    notes = []
+    store, job = ModelStore(tmp_path / "m", note=notes.append), _job()
+
+    def full(*args, **kwargs):
+        raise OSError(28, "No space left on device")
+
+    store.publish = full
+    models, info = MS.train_through_store([job], lambda jobs: [tiny_model], store, [key_parts(job, DATASET)], "t")
+    assert models == [tiny_model] and not info[0].published
+    assert "is not stored: OSError" in notes[0] and not list((tmp_path / "m").glob("*.lock"))

@@ -61,10 +61,8 @@ def sweep_trial(config: dict[str, Any]) -> None:
     try:
         if _pieces(trial) > 1:  # child actors in this trial's placement group, in parallel
             trainer = ray_trainer(trial.train_actors, trial.cpus_per_actor, trial.gpus_per_actor)
-            trainer.train_actors = trial.train_actors  # part of a stored model's key
         else:  # this worker holds the single bundle: train here
             trainer = in_process_trainer()
-        trainer.gpu = trial.gpus_per_actor > 0
         store = ModelStore(config["models_dir"]) if config.get("models_dir") else None
         result = run_trial(trial, out_dir=out, trainer=trainer, model_store=store)
     except Exception as exc:
