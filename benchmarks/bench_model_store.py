@@ -179,15 +179,17 @@ def main() -> None:
     parser.add_argument("--budget", default="cpu", help="budget of the side-by-side sweep")
     parser.add_argument("--skip-sweep", action="store_true")
     parser.add_argument("--skip-reruns", action="store_true")
+    parser.add_argument("--skip-counts", action="store_true")
+    parser.add_argument("--name", default="model_store", help="results file: benchmarks/results/NAME.json")
     args = parser.parse_args()
     os.environ.setdefault("OMP_NUM_THREADS", "1")
     torch.set_num_threads(1)  # as a sweep's one-CPU trial
-    result = {"counts": counts_section()}
+    result = {} if args.skip_counts else {"counts": counts_section()}
     if not args.skip_sweep:
         result["sweep"] = sweep_section(args.budget)
     if not args.skip_reruns:
         result["reruns"] = rerun_section()
-    print("wrote", write_results("model_store", result))
+    print("wrote", write_results(args.name, result))
 
 
 if __name__ == "__main__":
