@@ -38,7 +38,7 @@ ENSEMBLE_MOO = ("ensemble-nsga2", "ensemble-nsga3", "ensemble-moead", "ensemble-
 #: (trial that trains and publishes, committed sibling that reuses its model)
 RERUNS = [("zdt1__ensemble-nsga2__seed0", "zdt1__ensemble-moead__seed0"),
           ("re21__ensemble-nsga2__seed0", "re21__ensemble-smsemoa__seed0"),
-          ("re33__ensemble-nsga3__seed1", "re33__ensemble-moead__seed1")]
+          ("re33__ensemble-nsga3__seed1", "re33__ensemble-nsga2__seed1")]
 CPUS = 2
 
 
@@ -141,36 +141,43 @@ def sweep_section(budget: str) -> dict:
             **rows, "speedup": a["wall_s"] / b["wall_s"], "max_hv_difference": diff}
 
 
-def rerun_section() -> dict:
+def _committed_trial(trial_id: str) -> tuple[TrialConfig, float]:
+    folder = COMPARE / "trials" / trial_id
+    if not (folder / "metrics.json").exists():
+        raise SystemExit(f"error: {folder} holds no finished trial (no metrics.json)")
+    config = TrialConfig.from_dict(json.loads((folder / "config.json").read_text()))
+    return config, json.loads((folder / "metrics.json").read_text())["hv"]
+
+
+def rerun_section(groups: list[int], alone_id: str | None) -> dict:
     previous = {}
     old = ROOT / "benchmarks" / "results" / "rerun_trials.json"
     if old.exists():  # the same trials rerun here without a store (benchmarks/rerun_trials.py)
         previous = {r["trial"]: r["rerun"] for r in json.loads(old.read_text())["trials"]}
+    for g in groups:  # every trial exists before any is run
+        for trial_id in RERUNS[g]:
+            _committed_trial(trial_id)
     rows = []
     with tempfile.TemporaryDirectory() as tmp:
-        for first, sibling in RERUNS:
-            for trial_id in (first, sibling):
-                folder = COMPARE / "trials" / trial_id
-                config = TrialConfig.from_dict(json.loads((folder / "config.json").read_text()))
-                committed = json.loads((folder / "metrics.json").read_text())["hv"]
-                m = run_trial(config, model_store=Path(tmp) / "models").metrics
-                row = {"trial": trial_id, "model_reused": m["model_reused"], "committed": committed,
-                       "store": m["hv"], "store_vs_committed": abs(m["hv"] - committed), "time_s": m["time_total_s"]}
-                if trial_id in previous:
-                    row["rerun_without_store"] = previous[trial_id]
-                    row["store_vs_rerun_without_store"] = abs(m["hv"] - previous[trial_id])
-                rows.append(row)
-                print(f"{trial_id:<32} {'reused' if m['model_reused'] else 'trained'}  committed {committed:.12f}  "
-                      f"store {m['hv']:.12f}  |diff| {row['store_vs_committed']:.3g}"
-                      + (f"  (rerun without store here: {previous[trial_id]:.12f})" if trial_id in previous else ""))
-        # one sibling trained by itself here: the reused model must give exactly its HV
-        folder = COMPARE / "trials" / RERUNS[0][1]
-        alone = run_trial(TrialConfig.from_dict(json.loads((folder / "config.json").read_text()))).metrics["hv"]
-        stored = next(r for r in rows if r["trial"] == RERUNS[0][1])
-        stored["rerun_without_store"] = alone
-        stored["store_vs_rerun_without_store"] = abs(stored["store"] - alone)
-        print(f"{RERUNS[0][1]:<32} trained by itself here {alone:.12f}  |diff| vs store "
-              f"{stored['store_vs_rerun_without_store']:.3g}")
+        for trial_id in [t for g in groups for t in RERUNS[g]]:
+            config, committed = _committed_trial(trial_id)
+            m = run_trial(config, model_store=Path(tmp) / "models").metrics
+            row = {"trial": trial_id, "model_reused": m["model_reused"], "committed": committed,
+                   "store": m["hv"], "store_vs_committed": abs(m["hv"] - committed), "time_s": m["time_total_s"]}
+            if trial_id in previous:
+                row["rerun_without_store"] = previous[trial_id]
+                row["store_vs_rerun_without_store"] = abs(m["hv"] - previous[trial_id])
+            rows.append(row)
+            print(f"{trial_id:<32} {'reused' if m['model_reused'] else 'trained'}  committed {committed:.12f}  "
+                  f"store {m['hv']:.12f}  |diff| {row['store_vs_committed']:.3g}"
+                  + (f"  (rerun without store here: {previous[trial_id]:.12f})" if trial_id in previous else ""),
+                  flush=True)
+    if alone_id:  # a trial that reuses a model, trained by itself here: the same HV is expected
+        config, committed = _committed_trial(alone_id)
+        hv = run_trial(config).metrics["hv"]
+        rows.append({"trial": alone_id, "model_reused": False, "committed": committed, "rerun_without_store": hv,
+                     "rerun_vs_committed": abs(hv - committed)})
+        print(f"{alone_id:<32} trained by itself here, no store: {hv:.12f}", flush=True)
     return {"trials": rows}
 
 
@@ -180,6 +187,9 @@ def main() -> None:
     parser.add_argument("--skip-sweep", action="store_true")
     parser.add_argument("--skip-reruns", action="store_true")
     parser.add_argument("--skip-counts", action="store_true")
+    parser.add_argument("--groups", default="0,1,2", help="which RERUNS pairs to rerun (indices)")
+    parser.add_argument("--alone", default=RERUNS[0][1],
+                        help="a reusing trial to rerun also without the store ('' to skip)")
     parser.add_argument("--name", default="model_store", help="results file: benchmarks/results/NAME.json")
     args = parser.parse_args()
     os.environ.setdefault("OMP_NUM_THREADS", "1")
@@ -188,7 +198,8 @@ def main() -> None:
     if not args.skip_sweep:
         result["sweep"] = sweep_section(args.budget)
     if not args.skip_reruns:
-        result["reruns"] = rerun_section()
+        groups = [int(g) for g in args.groups.split(",") if g.strip()]
+        result["reruns"] = rerun_section(groups, args.alone or None)
     print("wrote", write_results(args.name, result))
 
 
