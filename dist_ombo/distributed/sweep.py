@@ -6,7 +6,8 @@ actors, or trains a generator beside its surrogate, gets an empty head bundle pl
 training actor, so child actors always find their resources and nothing deadlocks. Failing trials are retried ``retries`` times and then recorded
 with their error while the rest go on. An interrupted sweep resumes: a trial whose files on disk
 hold an intact result of its configuration is never trained again, and a new Tune experiment runs
-the rest.
+the rest. Trials share trained models through ``<out>/models/`` (``dist_ombo.model_store``): each
+distinct model is trained once, by a trial started ahead of those that reuse it.
 """
 
 from __future__ import annotations
