@@ -28,7 +28,8 @@ def main() -> None:
             spec = get_method(name)
             if spec.scheme is None and spec.generator is None:
                 continue
-            task, params = ("zdt1", {"n_total": 200}) if "moo" in spec.objectives else ("ackley", {"n_total": 200, "dim": 3})
+            moo = "moo" in spec.objectives
+            task, params = ("zdt1", {"n_total": 200}) if moo else ("ackley", {"n_total": 200, "dim": 3})
             config = TrialConfig(task=task, method=name, budget="smoke", task_params=params, n_proposals=16)
             first = run_trial(config, model_store=store)
             again = run_trial(config, model_store=store)

@@ -123,7 +123,8 @@ def config_change_note(path: Path, config: SweepConfig) -> str | None:
             f"and `dist-ombo report` cover {config.name!r}'s grid until its config is run here again.")
 
 
-def run_sweep(config: SweepConfig, out_dir: str | Path, verbose: int = 1, model_store: bool = True) -> pd.DataFrame:
+def run_sweep(config: SweepConfig, out_dir: str | Path, verbose: int = 1,
+              model_store: bool = True) -> pd.DataFrame:
     """Run (or resume) a sweep into ``out_dir``; returns the tidy results table, also written to
     ``out_dir/results.parquet``. With ``model_store`` trials share ``out_dir/models/``: each
     distinct model is trained once and the trials that share it search from the stored weights.

@@ -28,7 +28,8 @@ def test_planned_models_follow_seed_config_and_actor_split():
     t = TrialConfig(task="zdt1", method="ensemble-nsga2", budget="smoke")
     same = TrialConfig(task="zdt1", method="ensemble-smsemoa", budget="smoke")
     assert planned_models(t) == planned_models(same) and len(planned_models(t)) == 1
-    assert planned_models(t) != planned_models(TrialConfig(task="zdt1", method="ensemble-nsga2", budget="smoke", seed=1))
+    assert planned_models(t) != planned_models(TrialConfig(task="zdt1", method="ensemble-nsga2", budget="smoke",
+                                                           seed=1))
     assert planned_models(t) != planned_models(TrialConfig(task="zdt1", method="ensemble-nsga2", budget="smoke",
                                                            model={"epochs": 3}))
     assert planned_models(t) != planned_models(TrialConfig(task="zdt1", method="ensemble-nsga2", budget="smoke",
