@@ -109,6 +109,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     from dist_ombo.runner import TrialConfig, check_trial, run_trial
 
     _check_out_dir(args.out)
+    _check_out_dir(args.model_store, "--model-store")
     names = [item for item in args.search or [] if "=" not in item]
     overrides = [item for item in args.search or [] if "=" in item]
     if len(names) > 1:
@@ -125,14 +126,14 @@ def cmd_run(args: argparse.Namespace) -> int:
     })
     check_trial(config)  # a bad pair fails here, before Ray starts
     if args.no_ray:
-        result = run_trial(config, out_dir=args.out, progress=True)
+        result = run_trial(config, out_dir=args.out, progress=True, model_store=args.model_store)
     else:
         from dist_ombo.distributed.actors import ray_trainer
         from dist_ombo.distributed.cluster import init_ray
 
         init_ray(no_ray_hint="add --no-ray to train in this process")
         trainer = ray_trainer(config.train_actors, config.cpus_per_actor, config.gpus_per_actor)
-        result = run_trial(config, out_dir=args.out, trainer=trainer, progress=True)
+        result = run_trial(config, out_dir=args.out, trainer=trainer, progress=True, model_store=args.model_store)
     from dist_ombo.reporting.headline import format_trial
 
     print(format_trial(result.metrics))
@@ -305,6 +306,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--cpus-per-actor", type=float, default=1.0)
     p.add_argument("--gpus-per-actor", type=float, default=0.0)
     p.add_argument("--no-ray", action="store_true", help="train in this process instead of Ray actors")
+    p.add_argument("--model-store", default=None, metavar="DIR",
+                   help="load the model from DIR when one with the same key is stored there; store it otherwise "
+                        "(a sweep's is <sweep dir>/models)")
     p.set_defaults(func=cmd_run)
 
     p = sub.add_parser("propose", help="propose new designs from your own measured data (CSV/Parquet)")

@@ -18,6 +18,7 @@ import numpy as np
 from dist_ombo.catalog import get_budget, get_scheme, get_searcher
 from dist_ombo.config import config_from_dict
 from dist_ombo.errors import ConfigError
+from dist_ombo.model_store import ModelStore, StoredModel, key_parts, model_key, train_through_store
 from dist_ombo.problem import OfflineProblem
 from dist_ombo.progress import progress_bar
 from dist_ombo.seeding import spawn_seeds
@@ -84,17 +85,33 @@ def split_seeds(seed: int) -> tuple[int, int, int]:
     return train, gen, search
 
 
+@dataclass(frozen=True)
+class StoreContext:
+    """How a trial's models are keyed and, with a ``store``, shared: the dataset they learn from
+    (task, parameters, data seed, protocol version), the trial that trains them, and how its
+    trainer splits training (``train_actors``, ``gpu``). Without a store the keys are still
+    computed (and recorded), and every model is trained."""
+
+    dataset: Mapping[str, Any]
+    trained_by: str
+    store: ModelStore | None = None
+    train_actors: int = 1
+    gpu: bool = False
+
+
 @dataclass
 class SearchOutcome:
     """What training and search produced: the proposals, how many surrogate evaluations the
-    search made, the trained surrogate (``None`` without a model), other models by role, and the
-    seconds each stage took."""
+    search made, the trained surrogate (``None`` without a model), other models by role, the
+    seconds each stage took, and (with a ``StoreContext``) each model's key and whether it was
+    loaded from the store, by role."""
 
     proposals: np.ndarray
     n_evals: int
     surrogate: Any
     models: dict[str, Any] = field(default_factory=dict)
     times: dict[str, float] = field(default_factory=dict)
+    stored: dict[str, StoredModel] = field(default_factory=dict)
 
 
 def train_and_search(
@@ -107,13 +124,15 @@ def train_and_search(
     progress: bool = False,
     search_view: Callable[[Any], Any] | None = None,
     train_on: OfflineProblem | None = None,
+    store: StoreContext | None = None,
 ) -> SearchOutcome:
     """Train the method's models on ``problem`` and search them for ``n_proposals`` designs.
 
     ``search_view`` wraps the surrogate as the search sees it (user data: predictions of the
     snapped design; permutations: predictions from encoded features); the returned surrogate is
     the trained one. ``train_on`` is what the models learn from when it is not ``problem``
-    itself (the encoded features of permutation designs).
+    itself (the encoded features of permutation designs). ``store``: models whose key is in its
+    store are loaded instead of trained, and those trained here are published to it.
     """
     learn = problem if train_on is None else train_on
     seed_train, seed_gen, seed_search = split_seeds(seed)
@@ -123,7 +142,8 @@ def train_and_search(
         jobs.append(TrainJob(learn, spec.scheme, configs.model, seed_train))
     if spec.generator is not None:
         jobs.append(TrainJob(learn, spec.generator, configs.generator, seed_gen, role="generator"))
-    models = dict(zip([j.role for j in jobs], trainer(jobs, progress))) if jobs else {}
+    trained, stored = _obtain_models(jobs, trainer, progress, store)
+    models = dict(zip([j.role for j in jobs], trained))
     surrogate = models.pop("surrogate", None)
     t_train = time.perf_counter() - t
 
@@ -135,4 +155,17 @@ def train_and_search(
         ctx = SearchContext(seen, problem, n_proposals, seed_search, bar.step if bar else None, models)
         proposals, n_evals = searcher.run(ctx, configs.search)
     times = {"time_train_s": t_train, "time_search_s": time.perf_counter() - t}
-    return SearchOutcome(np.asarray(proposals), int(n_evals), surrogate, models, times)
+    return SearchOutcome(np.asarray(proposals), int(n_evals), surrogate, models, times,
+                         dict(zip([j.role for j in jobs], stored)))
+
+
+def _obtain_models(jobs: list[TrainJob], trainer: Trainer, progress: bool,
+                   store: StoreContext | None) -> tuple[list[Any], list[StoredModel]]:
+    if not jobs:
+        return [], []
+    if store is None:
+        return trainer(jobs, progress), []
+    parts = [key_parts(j, store.dataset, store.train_actors, store.gpu) for j in jobs]
+    if store.store is None:
+        return trainer(jobs, progress), [StoredModel(model_key(p), reused=False) for p in parts]
+    return train_through_store(jobs, lambda todo: trainer(todo, progress), store.store, parts, store.trained_by)

@@ -23,7 +23,9 @@ from dist_ombo.catalog import check_task_fit, get_searcher, method_for
 from dist_ombo.config import config_from_dict
 from dist_ombo.errors import ConfigError
 from dist_ombo.models.permutation_encoding import EncodedSurrogate, PermutationEncoder
-from dist_ombo.pipeline import ResolvedMethod, Trainer, local_trainer, resolve_configs, train_and_search
+from dist_ombo.model_store import ModelStore, code_version
+from dist_ombo.pipeline import (ResolvedMethod, StoreContext, Trainer, local_trainer, resolve_configs,
+                                train_and_search)
 from dist_ombo.problem import OfflineProblem
 from dist_ombo.search.permutation import permutation_refusal
 from dist_ombo.specs import MethodSpec
@@ -115,11 +117,17 @@ def run_trial(
     out_dir: str | Path | None = None,
     trainer: Trainer = local_trainer,
     progress: bool = False,
+    model_store: ModelStore | str | Path | None = None,
 ) -> TrialResult:
-    """Run one trial; write ``proposals.parquet`` and ``metrics.json`` to ``out_dir`` if given."""
+    """Run one trial; write ``proposals.parquet`` and ``metrics.json`` to ``out_dir`` if given.
+
+    With ``model_store`` (a ``ModelStore`` or its folder) a model another trial already trained
+    with the same key is loaded instead of trained, and a model trained here is stored. A trainer
+    that splits training says so by its ``train_actors`` / ``gpu`` attributes (part of the key)."""
     times: dict[str, float] = {}
     t0 = time.perf_counter()
     task, spec, resolved = check_trial(config)
+    store = _store_context(config, task, spec, trainer, out_dir, model_store)
     n_proposals = config.n_proposals or DEFAULT_PROPOSALS[task.kind]
 
     data = task.dataset(config.seed)
@@ -133,7 +141,7 @@ def run_trial(
         train_on = OfflineProblem(F, data.Y, np.zeros(F.shape[1]), np.ones(F.shape[1]))
         view = partial(EncodedSurrogate, encoder=encoder)
     outcome = train_and_search(spec, problem, resolved, n_proposals, config.seed, trainer, progress,
-                               search_view=view, train_on=train_on)
+                               search_view=view, train_on=train_on, store=store)
     times.update(outcome.times)
     proposals, surrogate = outcome.proposals, outcome.surrogate
     if view is not None and surrogate is not None:
@@ -156,11 +164,33 @@ def run_trial(
         "surrogate_evals": int(outcome.n_evals),
         "search_evals_per_s": float(outcome.n_evals / max(times["time_search_s"], 1e-9)),
         "final_val_loss": _final_val_loss(surrogate),
+        "code_version": code_version(), **_stored_metrics(outcome.stored),
     })
     frame = proposals_frame(proposals, pred_mean, pred_std, true_Y)
     if out_dir is not None:
         write_trial_outputs(Path(out_dir), frame, metrics, config)
     return TrialResult(metrics=metrics, proposals=frame)
+
+
+def _store_context(config: TrialConfig, task: Task, spec: MethodSpec, trainer: Trainer,
+                   out_dir: str | Path | None, model_store: ModelStore | str | Path | None) -> StoreContext:
+    if model_store is not None:
+        model_store = (model_store if isinstance(model_store, ModelStore) else ModelStore(model_store)).check()
+    dataset = {"task": task.name, "task_params": config.task_params, "data_seed": config.seed,
+               "protocol_version": PROTOCOL_VERSION}
+    label = Path(out_dir).name if out_dir is not None else f"{task.name}__{spec.name}__seed{config.seed}"
+    return StoreContext(dataset, label, model_store, int(getattr(trainer, "train_actors", 1)),
+                        bool(getattr(trainer, "gpu", False)))
+
+
+def _stored_metrics(stored: dict[str, Any]) -> dict[str, Any]:
+    """``model_key`` / ``model_reused`` of the surrogate (``None`` / false without one), and
+    ``generator_key`` / ``generator_reused`` when the method trains a generator."""
+    surrogate = stored.get("surrogate")
+    out = {"model_key": surrogate.key if surrogate else None, "model_reused": bool(surrogate and surrogate.reused)}
+    if "generator" in stored:
+        out.update(generator_key=stored["generator"].key, generator_reused=stored["generator"].reused)
+    return out
 
 
 @dataclass

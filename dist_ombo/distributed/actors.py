@@ -211,6 +211,7 @@ def in_process_trainer():
             models.append(model)
         return models
 
+    train.gpu = device != "cpu"  # type: ignore[attr-defined]  # part of a stored model's key
     return train
 
 
@@ -224,4 +225,6 @@ def ray_trainer(train_actors: int = 1, cpus_per_actor: float = 1.0, gpus_per_act
                          placements=placements)
 
     train.placements = placements  # type: ignore[attr-defined]
+    train.train_actors = train_actors  # type: ignore[attr-defined]  # a stored model's key holds the split
+    train.gpu = gpus_per_actor > 0  # type: ignore[attr-defined]
     return train

@@ -6,7 +6,8 @@ actors, or trains a generator beside its surrogate, gets an empty head bundle pl
 training actor, so child actors always find their resources and nothing deadlocks. Failing trials are retried ``retries`` times and then recorded
 with their error while the rest go on. An interrupted sweep resumes: a trial whose files on disk
 hold an intact result of its configuration is never trained again, and a new Tune experiment runs
-the rest.
+the rest. Trials share trained models through ``<out>/models/`` (``dist_ombo.model_store``): each
+distinct model is trained once, by a trial started ahead of those that reuse it.
 """
 
 from __future__ import annotations
@@ -37,6 +38,7 @@ from dist_ombo.reporting.results import collect_results, write_results
 from dist_ombo.tasks.cache import write_parquet_atomic
 
 TRIALS_DIR = "trials"
+MODELS_DIR = "models"  # the sweep's model store: each distinct model trained once (dist_ombo.model_store)
 
 
 def _report_metrics(metrics: dict[str, Any]) -> dict[str, Any]:
@@ -49,6 +51,7 @@ def sweep_trial(config: dict[str, Any]) -> None:
     import torch
 
     from dist_ombo.distributed.actors import in_process_trainer, ray_trainer
+    from dist_ombo.model_store import ModelStore
     from dist_ombo.runner import TrialConfig, run_trial, write_json_atomic
 
     trial = TrialConfig.from_dict(config["point"]["trial"])
@@ -64,7 +67,8 @@ def sweep_trial(config: dict[str, Any]) -> None:
             trainer = ray_trainer(trial.train_actors, trial.cpus_per_actor, trial.gpus_per_actor)
         else:  # this worker holds the single bundle: train here
             trainer = in_process_trainer()
-        result = run_trial(trial, out_dir=out, trainer=trainer)
+        store = ModelStore(config["models_dir"]) if config.get("models_dir") else None
+        result = run_trial(trial, out_dir=out, trainer=trainer, model_store=store)
     except Exception as exc:
         write_json_atomic(out / "error.json", {
             "error": f"{type(exc).__name__}: {exc}", "traceback": traceback.format_exc(), "time": time.time(),
@@ -131,9 +135,11 @@ class SweepInterrupted(KeyboardInterrupt):
         self.out_dir, self.finished, self.total = out_dir, finished, total
 
 
-def run_sweep(config: SweepConfig, out_dir: str | Path, verbose: int = 0) -> pd.DataFrame:
+def run_sweep(config: SweepConfig, out_dir: str | Path, verbose: int = 0,
+              model_store: bool = True) -> pd.DataFrame:
     """Run (or resume) a sweep into ``out_dir``; returns the tidy results table, also written to
-    ``out_dir/results.parquet``.
+    ``out_dir/results.parquet``. With ``model_store`` trials share ``out_dir/models/``: each
+    distinct model is trained once and the trials that share it search from the stored weights.
 
     ``verbose`` 0 prints a status line and one line per ended trial (``sweep_progress``) and Ray's
     warnings only; 1-3 add Tune's own tables at that verbosity, Ray's info lines and the trial
@@ -153,11 +159,11 @@ def run_sweep(config: SweepConfig, out_dir: str | Path, verbose: int = 0) -> pd.
         if lock.took_over:
             print(f"note: took over {lock.path}, left by PID {lock.took_over.get('pid')} on "
                   f"{lock.took_over.get('host')}, which is no longer running")
-        return _run_locked(config, out_dir, points, skipped, verbose)
+        return _run_locked(config, out_dir, points, skipped, verbose, model_store)
 
 
 def _run_locked(config: SweepConfig, out_dir: Path, points: list[GridPoint], skipped: list[str],
-                verbose: int) -> pd.DataFrame:
+                verbose: int, model_store: bool = True) -> pd.DataFrame:
     change = config_change_note(out_dir / "sweep.json", config)
     if change:
         print(change)
@@ -177,7 +183,8 @@ def _run_locked(config: SweepConfig, out_dir: Path, points: list[GridPoint], ski
                 print(f"resuming: {len(points) - len(pending)} of {len(points)} trials finished earlier, "
                       f"{len(pending)} to run")
             init_ray(quiet=verbose == 0)
-            errors, interrupted = _fit(config, out_dir, pending, verbose)
+            errors, interrupted = _fit(config, out_dir, pending, verbose,
+                                       out_dir / MODELS_DIR if model_store else None)
     except KeyboardInterrupt:  # a second Ctrl-C, or one before Tune took over SIGINT
         interrupted = True
     table = collect_results(out_dir / TRIALS_DIR, points, errors)
@@ -216,11 +223,16 @@ def pending_points(points: list[GridPoint], trials_dir: Path) -> list[GridPoint]
     return pending
 
 
-def _fit(config: SweepConfig, out_dir: Path, points: list[GridPoint],
-         verbose: int) -> tuple[dict[str, str], bool]:
+def _fit(config: SweepConfig, out_dir: Path, points: list[GridPoint], verbose: int,
+         models_dir: Path | None = None) -> tuple[dict[str, str], bool]:
     """One Tune experiment over ``points``; returns the error of each trial that failed for good,
     and whether Ctrl-C stopped it (``sweep_interrupt``). Each run is a fresh experiment: what is
-    finished is known from the trial folders."""
+    finished is known from the trial folders. With a model store, the trials that train a model
+    start before the trials that will reuse it."""
+    if models_dir is not None:
+        from dist_ombo.model_plan import trainers_first
+
+        points = [points[i] for i in trainers_first([p.trial for p in points])]
     labels = {p.trial_id: f"{p.task_label} / {p.method_label} / seed {p.trial.seed}" for p in points}
     progress = TuneProgress(SweepPrinter(len(points), labels, live=None if verbose == 0 else False),
                             out_dir / TRIALS_DIR)
@@ -228,6 +240,7 @@ def _fit(config: SweepConfig, out_dir: Path, points: list[GridPoint],
     param_space = {
         "point": tune.grid_search([{"trial_id": p.trial_id, "trial": p.trial.to_dict()} for p in points]),
         "out_dir": str(out_dir),
+        "models_dir": None if models_dir is None else str(models_dir),
     }
     tuner = tune.Tuner(
         tune.with_resources(sweep_trial, trial_resources),
