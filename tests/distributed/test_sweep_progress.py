@@ -145,7 +145,7 @@ def test_ctrl_c_writes_the_finished_table_and_raises_for_the_cli(tmp_path, monke
                          methods=("ensemble-ga",), seeds=(0, 1), budget="smoke")
     points, _ = expand_grid(config)
 
-    def fake_fit(config, out_dir, pending, verbose):
+    def fake_fit(config, out_dir, pending, verbose, models_dir=None):
         done = out_dir / "trials" / pending[0].trial_id
         done.mkdir(parents=True)
         (done / "metrics.json").write_text(json.dumps({"score_100th": 0.3, "score_dbest": 0.2}))
