@@ -27,6 +27,7 @@ from dist_ombo.model_store import ModelStore, code_version
 from dist_ombo.pipeline import (ResolvedMethod, StoreContext, Trainer, local_trainer, resolve_configs,
                                 train_and_search)
 from dist_ombo.problem import OfflineProblem
+from dist_ombo.reference_fronts import ReferenceFrontError, reference_front
 from dist_ombo.search.permutation import permutation_refusal
 from dist_ombo.specs import MethodSpec
 from dist_ombo.tasks import get_task
@@ -98,11 +99,12 @@ def check_compatible(task: Task, spec: MethodSpec) -> None:
 
 
 def check_trial(config: TrialConfig) -> tuple[Task, MethodSpec, ResolvedMethod]:
-    """The checks a trial makes before any data or Ray (names, task/method fit, configs); returns
-    the task, the method and its resolved configs."""
+    """The checks a trial makes before any data or Ray (names, task/method fit, configs, the task's
+    stored reference front); returns the task, the method and its resolved configs."""
     task = get_task(config.task, **config.task_params)
     spec = config.method_spec()
     check_compatible(task, spec)
+    reference_front(task)  # a damaged front file is one line now, not a scoring error after training
     return task, spec, resolve_configs(spec, config.budget, config.model, config.search)
 
 
@@ -228,7 +230,6 @@ def moo_scores(task: Task, data, true_Y: np.ndarray) -> dict[str, Any]:
     """Protocol HV next to D(best), headroom to the reference front, IGD/IGD+ and the robust HV
     (``docs/headroom.md``). D(best) is the data's best 256 by NDS + crowding, a function of the
     (task, seed) data alone, so every method on that data gets the same ``hv_dbest``."""
-    from dist_ombo.reference_fronts import ReferenceFrontError, reference_front
 
     lo, hi, nadir = data.y_min_full, data.y_max_full, task.nadir_point
     hv = lambda Y: M.offmoo_hypervolume(Y, lo, hi, nadir)  # noqa: E731

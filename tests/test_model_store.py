@@ -207,7 +207,6 @@ def test_a_trial_from_a_stored_model_proposes_what_training_itself_proposes(tmp_
     assert not second.metrics["generator_reused"] and second.metrics["generator_key"]
     written = json.loads((tmp_path / "b" / "metrics.json").read_text())
     assert written["code_version"] == MS.code_version() and written["model_reused"] is True
-    assert written["time_train_s"] < first.metrics["time_train_s"]  # this trial's own time: a load, not a fit
     assert len(list((tmp_path / "models").glob("*.npz"))) == 2  # the ensemble (shared) and cbas' VAE
     manifest = json.loads((tmp_path / "models" / f"{first.metrics['model_key']}.json").read_text())
     assert manifest["trained_by"] == "a"

@@ -22,12 +22,9 @@ from typing import Sequence
 import numpy as np
 import pandas as pd
 
-
+from dist_ombo.metrics import SATURATION_HEADROOM, is_saturated
 from dist_ombo.reporting.headline import HEADLINES, headline_columns
 from dist_ombo.reporting.published import MOO_SOURCE_A
-
-#: A task is saturated when its best complete method's headroom exceeds this on every seed.
-SATURATION_HEADROOM = 0.99
 
 #: A one-line statement of the rule, printed by every report that gives a verdict.
 RULE_TEXT = (
@@ -115,7 +112,7 @@ def saturated_tasks(results: pd.DataFrame) -> set[str]:
     for task, g in table[table["complete"]].groupby("task", sort=False):
         best = g.sort_values("ratio", ascending=False).iloc[0]["method"]
         h = ok[(ok["task"] == task) & (ok["method"] == best)]["headroom"]
-        if len(h) and h.notna().all() and (h > SATURATION_HEADROOM).all():
+        if is_saturated(h.to_numpy()):
             saturated.add(task)
     return saturated
 
