@@ -207,15 +207,15 @@ def _parego(gp, model, bounds, config, result):
 
 
 def _jes(gp, model, bounds, config, result):
-    """Lower-bound joint entropy search on Pareto sets sampled once from the GPs."""
-    from botorch.acquisition.multi_objective.joint_entropy_search import (
-        qLowerBoundMultiObjectiveJointEntropySearch,
-    )
+    """Lower-bound joint entropy search on Pareto sets sampled once from the GPs (BoTorch's "LB"
+    estimate with its truncated-normal moments taken in log space: ``dist_ombo.bo.jes_entropy``)."""
     from botorch.acquisition.multi_objective.utils import (
         compute_sample_box_decomposition,
         random_search_optimizer,
         sample_optimal_points,
     )
+
+    from dist_ombo.bo.jes_entropy import stable_lower_bound_jes
 
     ps, pf = sample_optimal_points(
         model=model, bounds=bounds, num_samples=config.jes_pareto_samples,
@@ -225,9 +225,8 @@ def _jes(gp, model, bounds, config, result):
     hypercell_bounds = compute_sample_box_decomposition(pf)
 
     def make(step: int, pending):
-        return qLowerBoundMultiObjectiveJointEntropySearch(
-            model=model, pareto_sets=ps, pareto_fronts=pf, hypercell_bounds=hypercell_bounds,
-            X_pending=pending, estimation_type="LB",
+        return stable_lower_bound_jes(
+            model=model, pareto_sets=ps, pareto_fronts=pf, hypercell_bounds=hypercell_bounds, X_pending=pending,
         )
 
     return make
