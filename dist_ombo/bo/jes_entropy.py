@@ -6,10 +6,11 @@ Why: BoTorch's ``_compute_entropy_upper_bound`` (the "LB" estimate of
 has no precision left more than about 8 standard deviations into a tail, and clamps the difference
 at machine epsilon; the box weights and moment ratios then describe no distribution at all, the
 "covariance" whose log-determinant is the entropy gets a negative diagonal, and the acquisition
-value is NaN. That happens whenever a candidate's near-noiseless posterior (conditioned on a sampled
-Pareto set) lies far beyond the sampled front: on RE21 at the cpu budget, 2-5 of 8,000 random
-4-point batches, enough for one of ``optimize_acqf``'s 32 raw start batches to be NaN and its
-start-point sampling to fail ("probability tensor contains either inf, nan or element < 0").
+value is NaN (about 8 sd out; further out it is finite but wrong). That happens whenever a
+candidate's near-noiseless posterior (conditioned on a sampled Pareto set) lies far beyond the
+sampled front: on RE21 at the cpu budget, 0-5 of 2,000 random 4-point batches per Pareto-set draw
+were NaN, and one NaN among a step's 32 raw start batches makes ``optimize_acqf``'s start-point
+sampling fail ("probability tensor contains either inf, nan or element < 0").
 
 Here the same moments (a mixture over the boxes of products of one-dimensional truncated normals)
 come from ``log_ndtr`` differences, box weights from a softmax of their log probabilities, and the
