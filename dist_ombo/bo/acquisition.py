@@ -15,8 +15,12 @@ the ``reference`` budget, the ``cpu`` budget takes larger steps and fewer restar
 qNEI, Ament et al. 2023); ParEGO draws one weight vector per step (per candidate at ``q = 1``);
 the hypervolume reference point is the data's worst point plus 10 % of its range (see
 ``dist_ombo.bo.gp``), where Off-MOO-Bench passed 1.1 x the raw nadir point to a model of
-normalized objectives. Designs live in the unit cube; randomness comes from the search's seed
-(``botorch.utils.sampling.manual_seed`` forks and restores torch's global state).
+normalized objectives; JES's random search runs all its tries and keeps points spanning each
+sampled front (``dist_ombo.bo.pareto_sets``) where BoTorch's keeps the first points it finds, and
+its entropy bound takes the truncated-normal moments in log space (``dist_ombo.bo.jes_entropy``:
+BoTorch's returns NaN or wrong values for candidates far beyond the sampled front). Designs live
+in the unit cube; randomness comes from the search's seed (``botorch.utils.sampling.manual_seed``
+forks and restores torch's global state).
 """
 
 from __future__ import annotations
@@ -207,27 +211,24 @@ def _parego(gp, model, bounds, config, result):
 
 
 def _jes(gp, model, bounds, config, result):
-    """Lower-bound joint entropy search on Pareto sets sampled once from the GPs."""
-    from botorch.acquisition.multi_objective.joint_entropy_search import (
-        qLowerBoundMultiObjectiveJointEntropySearch,
-    )
-    from botorch.acquisition.multi_objective.utils import (
-        compute_sample_box_decomposition,
-        random_search_optimizer,
-        sample_optimal_points,
-    )
+    """Lower-bound joint entropy search on Pareto sets sampled once from the GPs (sets that span
+    each sampled front: ``dist_ombo.bo.pareto_sets``; BoTorch's "LB" estimate with its
+    truncated-normal moments taken in log space: ``dist_ombo.bo.jes_entropy``)."""
+    from botorch.acquisition.multi_objective.utils import compute_sample_box_decomposition, sample_optimal_points
+
+    from dist_ombo.bo.jes_entropy import stable_lower_bound_jes
+    from dist_ombo.bo.pareto_sets import pareto_set_search
 
     ps, pf = sample_optimal_points(
         model=model, bounds=bounds, num_samples=config.jes_pareto_samples,
-        num_points=config.jes_pareto_points, optimizer=random_search_optimizer,
+        num_points=config.jes_pareto_points, optimizer=pareto_set_search,
         optimizer_kwargs={"pop_size": config.jes_pop_size, "max_tries": config.jes_max_tries},
     )
     hypercell_bounds = compute_sample_box_decomposition(pf)
 
     def make(step: int, pending):
-        return qLowerBoundMultiObjectiveJointEntropySearch(
-            model=model, pareto_sets=ps, pareto_fronts=pf, hypercell_bounds=hypercell_bounds,
-            X_pending=pending, estimation_type="LB",
+        return stable_lower_bound_jes(
+            model=model, pareto_sets=ps, pareto_fronts=pf, hypercell_bounds=hypercell_bounds, X_pending=pending,
         )
 
     return make
