@@ -55,7 +55,7 @@ def main(root: str) -> None:
         records = tune_records(root_path / "gpu")
         report["gpu"] = {
             "status": table["status"].tolist(),
-            "trial_nodes": sorted(r["trial_node"] for r in records),
+            "trial_nodes": sorted(r["trial_node"] for r in records if "trial_node" in r),
             "actor_nodes": sorted(n for r in records for n in r["actor_nodes"].split(",") if n),
         }
         # Part 2: CPU trials; the CPU node is lost once the first trial has finished.
@@ -91,7 +91,7 @@ def main(root: str) -> None:
             "seconds": round(time.time() - started, 1),
             "finished_before_loss": removed.get("finished_before"),
             "attempts_recorded": len(records),
-            "trial_nodes": [r["trial_node"] for r in records],
+            "trial_nodes": [r["trial_node"] for r in records if "trial_node" in r],  # a retry that found the result intact reports no node
             "metrics_files": len(list((out / "trials").glob("*/metrics.json"))),
             "failed_attempts": len(glob.glob(str(out / "tune" / "*" / "*" / "error.txt"))),
         }
