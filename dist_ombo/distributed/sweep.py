@@ -118,8 +118,13 @@ def config_change_note(path: Path, config: SweepConfig) -> str | None:
     if not path.exists():
         return None
     old = json.loads(path.read_text())
-    if old == json.loads(config_json(config)):
+    new = json.loads(config_json(config))
+    if old == new:
         return None
+    if old.get("name") == new.get("name"):
+        changed = sorted(k for k in set(old) | set(new) if old.get(k) != new.get(k))
+        return (f"note: sweep {config.name!r} in {path.parent} changed ({', '.join(changed)}); finished trials "
+                f"with the same configuration are reused, not rerun")
     return (f"note: {path.parent} held sweep {old.get('name', '?')!r} ({len(old.get('tasks', []))} tasks, "
             f"seeds {old.get('seeds', '?')}); it now holds {config.name!r}. Finished trials of both stay in "
             f"{TRIALS_DIR}/ and a trial with the same configuration is reused, not rerun; the results table "

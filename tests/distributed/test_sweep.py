@@ -206,3 +206,6 @@ def test_reusing_a_sweep_directory_for_another_config_says_so(tmp_path):
     assert config_change_note(path, first) is None  # the same config resumes
     note = config_change_note(path, SweepConfig(name="second", tasks=(ZDT,), methods=("ensemble-nsga2",), seeds=(2,)))
     assert "'first'" in note and "'second'" in note and "reused" in note
+    edited = config_change_note(path, SweepConfig(name="first", tasks=(ZDT,), methods=("ensemble-nsga2",),
+                                                  seeds=(0, 1), max_concurrent=2))
+    assert "'first'" in edited and "changed (max_concurrent)" in edited and "held sweep" not in edited
