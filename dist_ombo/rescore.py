@@ -8,7 +8,7 @@ robust HV) of multi-objective trials on a continuous box and the ``copy_fraction
 (single-objective and discrete ones get that key only), keeps every other key, records
 ``rescored_with``, and writes ``metrics.json`` atomically. It also checks that the trial was trained on the data the (task, seed) rebuilds: its
 stored novelty (distance to the training designs) must be reproduced; ``trained_on_rebuilt_data``
-says whether it was.
+says whether it was, and where it was not ``copy_fraction`` is NaN.
 """
 
 from __future__ import annotations
@@ -102,6 +102,8 @@ def rescore_trial(trial: Path, write: bool = True, datasets: dict | None = None)
     novelty = M.novelty(X, data.X, task.lower, task.upper, task.is_discrete)
     stored = metrics.get("novelty")
     same_data = stored is None or bool(np.isclose(novelty, float(stored), rtol=1e-9, atol=1e-12))
+    if not same_data:  # copies of other designs than the trial learned from would mean nothing
+        scores["copy_fraction"] = float("nan")
     before = dict(metrics)
     metrics.update(scores)
     metrics["trained_on_rebuilt_data"] = same_data

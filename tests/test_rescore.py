@@ -95,14 +95,21 @@ def test_rescore_adds_copy_fraction_to_single_objective_trials(tmp_path):
     half = len(frame) // 2
     frame.loc[: half - 1, [f"x{i}" for i in range(task.dim)]] = data.X[:half]
     frame.to_parquet(folder / "proposals.parquet")
+    X = frame[[f"x{i}" for i in range(task.dim)]].to_numpy()
     stale = json.loads((folder / "metrics.json").read_text())
     stale.pop("copy_fraction")
+    stale["novelty"] = M.novelty(X, data.X, task.lower, task.upper)  # as if the run had proposed these
     (folder / "metrics.json").write_text(json.dumps(stale))
     [done] = rescore([folder])
     after = json.loads((folder / "metrics.json").read_text())
-    assert done.status == "rescored" and "hv" not in after
+    assert done.status == "rescored" and "hv" not in after and after["trained_on_rebuilt_data"] is True
     assert after["copy_fraction"] >= half / len(frame) > original["copy_fraction"]
-    assert after["trained_on_rebuilt_data"] is False  # the designs changed, so did their novelty
+    # a trial whose stored novelty the rebuilt data does not reproduce gets no copy fraction
+    stale["novelty"] += 0.01
+    (folder / "metrics.json").write_text(json.dumps(stale))
+    [done] = rescore([folder])
+    after = json.loads((folder / "metrics.json").read_text())
+    assert after["trained_on_rebuilt_data"] is False and np.isnan(after["copy_fraction"])
 
 
 def test_rescore_flags_a_trial_trained_on_other_data(tmp_path):
