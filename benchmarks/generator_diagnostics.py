@@ -16,7 +16,8 @@ changed at a time from the shipped method:
 Every configuration reports HV / D(best), the copy fraction, and seconds; and, for its proposals
 that are not copies of the data, where they land: mean predicted vs true normalized objectives,
 the mean absolute prediction error, the distance to the nearest data design, and the share a
-D(best) design dominates (by true objectives).
+D(best) design dominates (by true objectives); and the archive's rows, distinct rows and distinct
+rows that are data designs (proposals beyond the distinct rows are topped up from D(best)).
 
     python -m benchmarks.generator_diagnostics --tasks zdt1,re21 --seeds 0   # ~15 min on 2 cores
     # writes benchmarks/results/generator_diagnostics.json
@@ -36,6 +37,7 @@ from benchmarks.common import write_results
 from dist_ombo import metrics as M
 from dist_ombo.catalog import get_scheme
 from dist_ombo.generative import flow as flow_mod
+from dist_ombo.generative import search as search_mod
 from dist_ombo.generative.search import run_paretoflow
 from dist_ombo.pipeline import split_seeds
 from dist_ombo.runner import TrialConfig, check_trial, score, task_problem
@@ -95,6 +97,22 @@ def _predicted_archive(shipped_sample):
     return sample
 
 
+def _counting_choose(shipped_choose, counts: dict):
+    """``choose`` that also counts the archive: its rows, distinct rows, and distinct rows that
+    are data designs (the rest of the proposals, when distinct rows run short, are topped up
+    with the data's best designs)."""
+
+    def choose(ctx, samples, config, n_evals=0):
+        samples = np.asarray(samples)
+        distinct = np.unique(samples, axis=0)
+        counts.update(archive_rows=len(samples), archive_distinct=len(distinct),
+                      archive_distinct_copies=int(round(len(distinct) * M.copy_fraction(
+                          distinct, ctx.X, ctx.lower, ctx.upper))))
+        return shipped_choose(ctx, samples, config, n_evals)
+
+    return choose
+
+
 def landing(task, data, proposals: np.ndarray, pred: np.ndarray, true_Y: np.ndarray) -> dict[str, float]:
     """Where the proposals that are not copies of the data land."""
     d = M.nearest_distances(proposals, data.X, task.lower, task.upper)
@@ -116,20 +134,23 @@ def landing(task, data, proposals: np.ndarray, pred: np.ndarray, true_Y: np.ndar
 def run_one(task, data, problem, surrogate, flow, n_proposals, seed_search, search, rule="data") -> dict[str, Any]:
     t = time.perf_counter()
     shipped_init, shipped_sample = flow_mod.init_archive, flow_mod.FlowGenerator.paretoflow_sample
+    shipped_choose, archive_counts = search_mod.choose, {}
     try:
         flow_mod.init_archive = _archive(rule)
         if rule == "predicted":
             flow_mod.FlowGenerator.paretoflow_sample = _predicted_archive(shipped_sample)
+        search_mod.choose = _counting_choose(shipped_choose, archive_counts)
         ctx = SearchContext(surrogate, problem, n_proposals, seed_search, None, {"generator": flow})
         proposals, _ = run_paretoflow(ctx, search)
     finally:
         flow_mod.init_archive, flow_mod.FlowGenerator.paretoflow_sample = shipped_init, shipped_sample
+        search_mod.choose = shipped_choose
     seconds = time.perf_counter() - t
     true_Y = task.oracle(proposals)
     m = score(task, data, proposals, true_Y)
     pred, _ = surrogate.predict(proposals)
     return {"hv_ratio": m["hv_ratio"], "copy_fraction": m["copy_fraction"], "novelty": m["novelty"],
-            "headroom": m["headroom"], "search_s": seconds, **landing(task, data, proposals, pred, true_Y)}
+            "headroom": m["headroom"], "search_s": seconds, **archive_counts, **landing(task, data, proposals, pred, true_Y)}
 
 
 def diagnose(name: str, seed: int, budget: str, sweeps: list[str]) -> list[dict[str, Any]]:
