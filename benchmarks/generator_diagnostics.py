@@ -19,7 +19,7 @@ the mean absolute prediction error, the distance to the nearest data design, and
 D(best) design dominates (by true objectives); and the archive's rows, distinct rows and distinct
 rows that are data designs (proposals beyond the distinct rows are topped up from D(best)).
 
-    python -m benchmarks.generator_diagnostics --tasks zdt1,re21 --seeds 0   # ~15 min on 2 cores
+    python -m benchmarks.generator_diagnostics --tasks zdt1,re21 --seeds 0,1,2   # ~20 min on 2 shared cores
     # writes benchmarks/results/generator_diagnostics.json
 """
 
@@ -150,7 +150,8 @@ def run_one(task, data, problem, surrogate, flow, n_proposals, seed_search, sear
     m = score(task, data, proposals, true_Y)
     pred, _ = surrogate.predict(proposals)
     return {"hv_ratio": m["hv_ratio"], "copy_fraction": m["copy_fraction"], "novelty": m["novelty"],
-            "headroom": m["headroom"], "search_s": seconds, **archive_counts, **landing(task, data, proposals, pred, true_Y)}
+            "headroom": m["headroom"], "search_s": seconds, **archive_counts,
+            **landing(task, data, proposals, pred, true_Y)}
 
 
 def diagnose(name: str, seed: int, budget: str, sweeps: list[str]) -> list[dict[str, Any]]:
@@ -162,13 +163,13 @@ def diagnose(name: str, seed: int, budget: str, sweeps: list[str]) -> list[dict[
     seed_train, seed_gen, seed_search = split_seeds(seed)
     rows: list[dict[str, Any]] = []
 
-    def train(role, scheme, config, s):
+    def train(scheme, config, s):
         t = time.perf_counter()
         model = get_scheme(scheme).train(problem, config, s, None)
         return model, time.perf_counter() - t
 
-    surrogate, s_train = train("surrogate", spec.scheme, resolved.model, seed_train)
-    flow, f_train = train("generator", spec.generator, resolved.generator, seed_gen)
+    surrogate, s_train = train(spec.scheme, resolved.model, seed_train)
+    flow, f_train = train(spec.generator, resolved.generator, seed_gen)
     base = {"task": name, "seed": seed, "surrogate_train_s": s_train, "flow_train_s": f_train}
 
     def record(sweep, value, **kw):
@@ -192,14 +193,14 @@ def diagnose(name: str, seed: int, budget: str, sweeps: list[str]) -> list[dict[
                                                   resolved.search, rule))
     if "predictor" in sweeps:
         weak_cfg = dataclasses.replace(resolved.model, epochs=max(1, resolved.model.epochs // 10))
-        weak, w_train = train("surrogate", spec.scheme, weak_cfg, seed_train)
-        record("predictor", f"epochs/10", surrogate_train_s_variant=w_train,
+        weak, w_train = train(spec.scheme, weak_cfg, seed_train)
+        record("predictor", "epochs/10", surrogate_train_s_variant=w_train,
                **run_one(task, data, problem, weak, flow, n_proposals, seed_search, resolved.search))
     if "flow_steps" in sweeps:
         for steps in FLOW_STEPS:
             if steps != resolved.generator.max_steps:
                 cfg = dataclasses.replace(resolved.generator, max_steps=steps, epochs=max(resolved.generator.epochs, 1000))
-                other, o_train = train("generator", spec.generator, cfg, seed_gen)
+                other, o_train = train(spec.generator, cfg, seed_gen)
                 record("flow_steps", steps, flow_train_s_variant=o_train,
                        **run_one(task, data, problem, surrogate, other, n_proposals, seed_search, resolved.search))
     return rows

@@ -6,9 +6,10 @@ designs and their true objectives ``true_f*``) and ``metrics.json``. Rescoring r
 ``runner.moo_scores`` (protocol HV and D(best), headroom to the reference front, IGD/IGD+, the
 robust HV) of multi-objective trials on a continuous box and the ``copy_fraction`` of every trial
 (single-objective and discrete ones get that key only), keeps every other key, records
-``rescored_with``, and writes ``metrics.json`` atomically. It also checks that the trial was trained on the data the (task, seed) rebuilds: its
-stored novelty (distance to the training designs) must be reproduced; ``trained_on_rebuilt_data``
-says whether it was, and where it was not ``copy_fraction`` is NaN.
+``rescored_with``, and writes ``metrics.json`` atomically. It also checks that the trial was
+trained on the data the (task, seed) rebuilds: its stored novelty (distance to the training
+designs) must be reproduced; ``trained_on_rebuilt_data`` says whether it was, and where it was
+not ``copy_fraction`` is NaN.
 """
 
 from __future__ import annotations
