@@ -224,7 +224,7 @@ def cmd_report(args: argparse.Namespace) -> int:
 
 
 def cmd_rescore(args: argparse.Namespace) -> int:
-    """Recompute the multi-objective scores of finished trials (no training; ``dist_ombo.rescore``)."""
+    """Recompute the scores of finished trials (no training; ``dist_ombo.rescore``)."""
     from pathlib import Path
 
     from dist_ombo.rescore import rescore
@@ -238,8 +238,8 @@ def cmd_rescore(args: argparse.Namespace) -> int:
         elif r.detail:
             print(f"note {r.trial}: {r.detail}")
     verb = "would rescore" if args.dry_run else "rescored"
-    print(f"{verb} {len(rescored)} trial(s), skipped {len(done) - len(rescored)} (not multi-objective "
-          f"on a continuous box, or unreadable; -v lists them)")
+    print(f"{verb} {len(rescored)} trial(s), skipped {len(done) - len(rescored)} (unreadable "
+          f"or incomplete; -v lists them)")
     return 0
 
 

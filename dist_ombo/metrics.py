@@ -222,3 +222,32 @@ def nearest_distances(
     tree = cKDTree(_design_distances_scale(X_data, lo, hi))
     dist, _ = tree.query(_design_distances_scale(X, lo, hi), k=1)
     return np.asarray(dist, dtype=float)
+
+
+#: Two continuous designs count as the same when they are this close (Euclidean) in the design
+#: box scaled to [0, 1]^d: float32 round trips through a generator or a parquet file stay far
+#: below it, any real move of the search far above it.
+COPY_TOLERANCE = 1e-6
+
+
+def copy_fraction(
+    X: np.ndarray,
+    X_data: np.ndarray,
+    lower: np.ndarray | None = None,
+    upper: np.ndarray | None = None,
+    exact: bool = False,
+    tol: float = COPY_TOLERANCE,
+) -> float:
+    """Share of proposals that equal some training design: a method that returns the data it was
+    given has found nothing new. Continuous designs match within ``tol`` in the scaled box;
+    ``exact`` (categorical or permutation designs) needs every position equal. NaN without proposals."""
+    X = np.asarray(X)
+    if len(X) == 0:
+        return float("nan")
+    if len(X_data) == 0:
+        return 0.0
+    if exact:
+        data_rows = {row.tobytes() for row in np.ascontiguousarray(np.asarray(X_data, dtype=np.int64))}
+        hits = [row.tobytes() in data_rows for row in np.ascontiguousarray(X.astype(np.int64))]
+        return float(np.mean(hits))
+    return float(np.mean(nearest_distances(X.astype(float), X_data, lower, upper) <= tol))

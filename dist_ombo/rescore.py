@@ -4,10 +4,12 @@ A trial folder holds ``config.json`` (task, its parameters, seed), ``proposals.p
 designs and their true objectives ``true_f*``) and ``metrics.json``. Rescoring rebuilds the
 (task, seed) dataset (deterministic, cached), recomputes the scoring keys of
 ``runner.moo_scores`` (protocol HV and D(best), headroom to the reference front, IGD/IGD+, the
-robust HV), keeps every other key, records ``rescored_with``, and writes ``metrics.json``
-atomically. It also checks that the trial was trained on the data the (task, seed) rebuilds: its
-stored novelty (distance to the training designs) must be reproduced; ``trained_on_rebuilt_data``
-says whether it was.
+robust HV) of multi-objective trials on a continuous box and the ``copy_fraction`` of every trial
+(single-objective and discrete ones get that key only), keeps every other key, records
+``rescored_with``, and writes ``metrics.json`` atomically. It also checks that the trial was
+trained on the data the (task, seed) rebuilds: its stored novelty (distance to the training
+designs) must be reproduced; ``trained_on_rebuilt_data`` says whether it was, and where it was
+not ``copy_fraction`` is NaN.
 """
 
 from __future__ import annotations
@@ -25,7 +27,7 @@ from dist_ombo import metrics as M
 from dist_ombo.errors import DistOmboError
 
 #: Bump when the scoring keys or their definitions change.
-SCORING_VERSION = "2"
+SCORING_VERSION = "3"
 
 
 class RescoreError(DistOmboError):
@@ -75,17 +77,14 @@ def rescore_trial(trial: Path, write: bool = True, datasets: dict | None = None)
     except (OSError, json.JSONDecodeError) as exc:
         return Rescored(trial, "skipped", f"unreadable metrics.json or config.json ({exc})")
     task = get_task(config["task"], **(config.get("task_params") or {}))
-    if task.kind != "moo":
-        return Rescored(trial, "skipped", "single-objective trial: no multi-objective scores")
-    if task.design_kind != "continuous":
-        return Rescored(trial, "skipped", f"{task.design_kind} task: no reference front")
     try:
         frame = pd.read_parquet(trial / "proposals.parquet")
     except (OSError, ValueError) as exc:
         return Rescored(trial, "skipped", f"unreadable proposals.parquet ({type(exc).__name__})")
+    moo = task.kind == "moo" and task.design_kind == "continuous"
     true_cols = [f"true_f{j}" for j in range(task.n_obj)]
     x_cols = [f"x{i}" for i in range(task.dim)]
-    missing = [c for c in [*x_cols, *true_cols] if c not in frame.columns]
+    missing = [c for c in [*x_cols, *(true_cols if moo else [])] if c not in frame.columns]
     if missing:
         return Rescored(trial, "skipped", f"proposals.parquet lacks {missing}")
     seed = int(config.get("seed", 0))
@@ -96,15 +95,22 @@ def rescore_trial(trial: Path, write: bool = True, datasets: dict | None = None)
             datasets.clear()
         datasets[key] = task.dataset(seed)
     data = datasets[key]
-    scores = moo_scores(task, data, frame[true_cols].to_numpy(dtype=float))
-    novelty = M.novelty(frame[x_cols].to_numpy(dtype=float), data.X, task.lower, task.upper)
+    X = frame[x_cols].to_numpy(dtype=float)
+    # single-objective and discrete trials get the design-space keys only (no reference front)
+    scores = moo_scores(task, data, frame[true_cols].to_numpy(dtype=float)) if moo else {}
+    scores["copy_fraction"] = M.copy_fraction(X, data.X, task.lower, task.upper,
+                                              exact=task.design_kind != "continuous")
+    novelty = M.novelty(X, data.X, task.lower, task.upper, task.is_discrete)
     stored = metrics.get("novelty")
     same_data = stored is None or bool(np.isclose(novelty, float(stored), rtol=1e-9, atol=1e-12))
+    if not same_data:  # copies of other designs than the trial learned from would mean nothing
+        scores["copy_fraction"] = float("nan")
     before = dict(metrics)
     metrics.update(scores)
     metrics["trained_on_rebuilt_data"] = same_data
+    front = scores.get("reference_front", "none (copy fraction only)")
     metrics["rescored_with"] = (f"dist_ombo {__version__} scoring {SCORING_VERSION}, "
-                                f"reference front {scores['reference_front']}")
+                                f"reference front {front}")
     if write:
         write_json_atomic(trial / "metrics.json", metrics)
     detail = "" if same_data else (f"trained on other data than {task.name} seed {seed} "

@@ -214,6 +214,8 @@ def score(task: Task, data, proposals: np.ndarray, true_Y: np.ndarray) -> dict[s
     discrete = task.is_discrete
     out["diversity"] = M.diversity(proposals, task.lower, task.upper, discrete)
     out["novelty"] = M.novelty(proposals, data.X, task.lower, task.upper, discrete)
+    out["copy_fraction"] = M.copy_fraction(proposals, data.X, task.lower, task.upper,
+                                           exact=task.design_kind != "continuous")
     if task.kind == "moo":
         out.update(moo_scores(task, data, true_Y))
     else:

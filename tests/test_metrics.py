@@ -117,3 +117,16 @@ def test_dbest_indices_do_not_depend_on_row_order():
         p = rng.permutation(len(Y))
         np.testing.assert_array_equal(np.sort(Y[p][M.dbest_indices(Y[p], 15)], axis=0), ref)
     assert len(set(M.dbest_indices(Y, 15))) == 15
+
+
+def test_copy_fraction_counts_designs_of_the_data():
+    lo, hi = np.array([0.0, -10.0]), np.array([1.0, 10.0])
+    data = np.array([[0.1, 0.0], [0.5, 5.0], [0.9, -5.0]])
+    # one exact copy, one within the tolerance of the scaled box, one moved well beyond it
+    X = np.array([[0.1, 0.0], [0.5 + 1e-9, 5.0 - 1e-8], [0.9, -4.9]])
+    assert M.copy_fraction(X, data, lo, hi) == pytest.approx(2 / 3)
+    assert M.copy_fraction(X[2:], data, lo, hi) == 0.0
+    assert M.copy_fraction(X[:0], data, lo, hi) != M.copy_fraction(X[:0], data, lo, hi)  # NaN
+    # discrete designs match only when every position is equal
+    T = np.array([[0, 1, 2, 3], [3, 2, 1, 0]])
+    assert M.copy_fraction(np.array([[0, 1, 2, 3], [0, 1, 2, 2]]), T, exact=True) == pytest.approx(0.5)

@@ -80,6 +80,36 @@ def test_rescore_recomputes_scores_keeps_other_keys_and_never_trains(tmp_path, m
     assert json.dumps({k: after[k] for k in others}, sort_keys=True) == json.dumps(others, sort_keys=True)
     assert after["trained_on_rebuilt_data"] is True
     assert "scoring" in after["rescored_with"] and "re21:" in after["rescored_with"]
+    assert 0.0 <= after["copy_fraction"] <= 1.0 and after["copy_fraction"] == original["copy_fraction"]
+
+
+def test_rescore_adds_copy_fraction_to_single_objective_trials(tmp_path):
+    """A trial that returns training designs reports them as copies, in the run and on rescore."""
+    import pandas as pd
+
+    original = _trial("model-free-ga", tmp_path, task="ackley-10")
+    folder = tmp_path / "model-free-ga"
+    task = get_task("ackley-10", **TINY)
+    data = task.dataset(0)
+    frame = pd.read_parquet(folder / "proposals.parquet")
+    half = len(frame) // 2
+    frame.loc[: half - 1, [f"x{i}" for i in range(task.dim)]] = data.X[:half]
+    frame.to_parquet(folder / "proposals.parquet")
+    X = frame[[f"x{i}" for i in range(task.dim)]].to_numpy()
+    stale = json.loads((folder / "metrics.json").read_text())
+    stale.pop("copy_fraction")
+    stale["novelty"] = M.novelty(X, data.X, task.lower, task.upper)  # as if the run had proposed these
+    (folder / "metrics.json").write_text(json.dumps(stale))
+    [done] = rescore([folder])
+    after = json.loads((folder / "metrics.json").read_text())
+    assert done.status == "rescored" and "hv" not in after and after["trained_on_rebuilt_data"] is True
+    assert after["copy_fraction"] >= half / len(frame) > original["copy_fraction"]
+    # a trial whose stored novelty the rebuilt data does not reproduce gets no copy fraction
+    stale["novelty"] += 0.01
+    (folder / "metrics.json").write_text(json.dumps(stale))
+    [done] = rescore([folder])
+    after = json.loads((folder / "metrics.json").read_text())
+    assert after["trained_on_rebuilt_data"] is False and np.isnan(after["copy_fraction"])
 
 
 def test_rescore_flags_a_trial_trained_on_other_data(tmp_path):

@@ -1,0 +1,226 @@
+"""Why ParetoFlow's proposals stay at D(best): where its guided samples land, and what moves HV.
+
+For each task and seed the surrogate and the flow are trained once per setting (in this process,
+the ``cpu`` budget's configs, the trial's seeds), then ParetoFlow is sampled with one setting
+changed at a time from the shipped method:
+
+- ``guidance``: gamma 0 (unguided), 2 (shipped), 8, 32, 128;
+- ``flow_steps``: flow training minibatches 500, 3000 (shipped), 12000;
+- ``predictor``: the surrogate trained for a tenth of its epochs (a worse guide), against shipped;
+- ``initial_set``: how the archive starts: ``data`` (shipped: data's best, scored on measured
+  objectives, larger negated-standardized score is better), ``predicted`` (same designs scored by
+  the surrogate, the scale offspring are scored on), ``argmax_yw`` (the authors' package's rule:
+  argmax of ``y . w`` on un-negated objectives, i.e. the worst design per weight when minimizing),
+  ``none`` (every guided sample replaces its archive entry: the proposals are guided samples).
+
+Every configuration reports HV / D(best), the copy fraction, and seconds; and, for its proposals
+that are not copies of the data, where they land: mean predicted vs true normalized objectives,
+the mean absolute prediction error, the distance to the nearest data design, and the share a
+D(best) design dominates (by true objectives); and the archive's rows, distinct rows and distinct
+rows that are data designs (proposals beyond the distinct rows are topped up from D(best)).
+
+    python -m benchmarks.generator_diagnostics --tasks zdt1,re21 --seeds 0,1,2   # ~20 min on 2 shared cores
+    # writes benchmarks/results/generator_diagnostics.json
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import time
+from typing import Any
+
+import numpy as np
+import torch
+
+from benchmarks.common import write_results
+from dist_ombo import metrics as M
+from dist_ombo.catalog import get_scheme
+from dist_ombo.generative import flow as flow_mod
+from dist_ombo.generative import search as search_mod
+from dist_ombo.generative.search import run_paretoflow
+from dist_ombo.pipeline import split_seeds
+from dist_ombo.runner import TrialConfig, check_trial, score, task_problem
+from dist_ombo.specs import SearchContext
+
+GUIDANCE = (0.0, 2.0, 8.0, 32.0, 128.0)
+FLOW_STEPS = (500, 3000, 12000)
+INITIAL_SETS = ("data", "predicted", "argmax_yw", "none")
+
+
+def _archive(rule: str):
+    """An ``init_archive`` replacement for ``rule`` (``data`` is the shipped function)."""
+    shipped = flow_mod.init_archive
+
+    def init(flow, X, Y, weights):
+        if rule == "argmax_yw":
+            return _argmax_yw_archive(flow, X, Y, weights)
+        A, s = shipped(flow, X, Y, weights)
+        if rule == "none":
+            return A, np.full_like(s, -np.inf)
+        return A, s
+
+    return init
+
+
+def _argmax_yw_archive(flow, X, Y, weights):
+    """The authors' package's initial set: the data's best ``N`` by NDS, each weight vector in
+    turn taking the design with the largest standardized ``y . w`` and keeping that value as its
+    score, while offspring are scored on ``-y_hat . w``."""
+    from dist_ombo.metrics import rank_by_nds
+
+    Y = np.asarray(Y, dtype=np.float64)
+    N = len(weights)
+    top = rank_by_nds(Y, N)
+    top = top[np.resize(np.arange(len(top)), N)] if len(top) < N else top
+    s = (Y[top] - Y.mean(axis=0)) / np.where(Y.std(axis=0) > 0, Y.std(axis=0), 1.0)
+    ws = s @ np.asarray(weights).T
+    free = np.ones(len(top), dtype=bool)
+    pick, score = np.empty(N, dtype=int), np.empty(N)
+    for i in range(N):
+        col = np.where(free, ws[:, i], -np.inf)
+        j = int(np.argmax(col))
+        pick[i], score[i] = j, col[j]
+        if free.sum() > 1:
+            free[j] = False
+    F = torch.as_tensor(flow.codec.encode(X[top[pick]]), device=flow.device)
+    return flow.scaler.transform(F), score
+
+
+def _predicted_archive(shipped_sample):
+    def sample(self, score_fn, weights, archive, archive_scores, settings, generator, progress=None):
+        W = torch.as_tensor(weights, dtype=torch.float32, device=self.device)
+        with torch.no_grad():
+            predicted = (score_fn(archive.to(self.device)) * W).sum(-1).cpu().numpy()
+        return shipped_sample(self, score_fn, weights, archive, predicted, settings, generator, progress)
+
+    return sample
+
+
+def _counting_choose(shipped_choose, counts: dict):
+    """``choose`` that also counts the archive: its rows, distinct rows, and distinct rows that
+    are data designs (the rest of the proposals, when distinct rows run short, are topped up
+    with the data's best designs)."""
+
+    def choose(ctx, samples, config, n_evals=0):
+        samples = np.asarray(samples)
+        distinct = np.unique(samples, axis=0)
+        counts.update(archive_rows=len(samples), archive_distinct=len(distinct),
+                      archive_distinct_copies=int(round(len(distinct) * M.copy_fraction(
+                          distinct, ctx.X, ctx.lower, ctx.upper))))
+        return shipped_choose(ctx, samples, config, n_evals)
+
+    return choose
+
+
+def landing(task, data, proposals: np.ndarray, pred: np.ndarray, true_Y: np.ndarray) -> dict[str, float]:
+    """Where the proposals that are not copies of the data land."""
+    d = M.nearest_distances(proposals, data.X, task.lower, task.upper)
+    new = d > M.COPY_TOLERANCE
+    lo, hi = data.y_min_full, data.y_max_full
+    out: dict[str, float] = {"n_new": int(new.sum())}
+    if not new.any():
+        return out
+    pn, tn = M.normalize_objectives(pred[new], lo, hi), M.normalize_objectives(true_Y[new], lo, hi)
+    dbest = M.normalize_objectives(data.Y[M.dbest_indices(data.Y, 256)], lo, hi)
+    dominated = [(np.all(dbest <= y, axis=1) & np.any(dbest < y, axis=1)).any() for y in tn]
+    out.update(new_pred_mean=float(pn.mean()), new_true_mean=float(tn.mean()),
+               new_abs_error=float(np.abs(pn - tn).mean()), new_distance=float(d[new].mean()),
+               new_dominated_by_dbest=float(np.mean(dominated)),
+               dbest_true_mean=float(dbest.mean()))
+    return out
+
+
+def run_one(task, data, problem, surrogate, flow, n_proposals, seed_search, search, rule="data") -> dict[str, Any]:
+    t = time.perf_counter()
+    shipped_init, shipped_sample = flow_mod.init_archive, flow_mod.FlowGenerator.paretoflow_sample
+    shipped_choose, archive_counts = search_mod.choose, {}
+    try:
+        flow_mod.init_archive = _archive(rule)
+        if rule == "predicted":
+            flow_mod.FlowGenerator.paretoflow_sample = _predicted_archive(shipped_sample)
+        search_mod.choose = _counting_choose(shipped_choose, archive_counts)
+        ctx = SearchContext(surrogate, problem, n_proposals, seed_search, None, {"generator": flow})
+        proposals, _ = run_paretoflow(ctx, search)
+    finally:
+        flow_mod.init_archive, flow_mod.FlowGenerator.paretoflow_sample = shipped_init, shipped_sample
+        search_mod.choose = shipped_choose
+    seconds = time.perf_counter() - t
+    true_Y = task.oracle(proposals)
+    m = score(task, data, proposals, true_Y)
+    pred, _ = surrogate.predict(proposals)
+    return {"hv_ratio": m["hv_ratio"], "copy_fraction": m["copy_fraction"], "novelty": m["novelty"],
+            "headroom": m["headroom"], "search_s": seconds, **archive_counts,
+            **landing(task, data, proposals, pred, true_Y)}
+
+
+def diagnose(name: str, seed: int, budget: str, sweeps: list[str]) -> list[dict[str, Any]]:
+    torch.set_num_threads(1)
+    task, spec, resolved = check_trial(TrialConfig(task=name, method="paretoflow", seed=seed, budget=budget))
+    data = task.dataset(seed)
+    problem = task_problem(task, data)
+    n_proposals = 256
+    seed_train, seed_gen, seed_search = split_seeds(seed)
+    rows: list[dict[str, Any]] = []
+
+    def train(scheme, config, s):
+        t = time.perf_counter()
+        model = get_scheme(scheme).train(problem, config, s, None)
+        return model, time.perf_counter() - t
+
+    surrogate, s_train = train(spec.scheme, resolved.model, seed_train)
+    flow, f_train = train(spec.generator, resolved.generator, seed_gen)
+    base = {"task": name, "seed": seed, "surrogate_train_s": s_train, "flow_train_s": f_train}
+
+    def record(sweep, value, **kw):
+        row = {**base, "sweep": sweep, "value": value, **kw}
+        rows.append(row)
+        print(f"{name} seed {seed} {sweep:<12} {value!s:<10} HV/D(best) {row['hv_ratio']:.4f} copies "
+              f"{row['copy_fraction']:.2f} new {row.get('n_new', 0):3d} pred {row.get('new_pred_mean', float('nan')):.3f} "
+              f"true {row.get('new_true_mean', float('nan')):.3f} dist {row.get('new_distance', float('nan')):.3f} "
+              f"{row['search_s']:.0f}s", flush=True)
+
+    shipped = run_one(task, data, problem, surrogate, flow, n_proposals, seed_search, resolved.search)
+    record("shipped", "-", **shipped)
+    if "guidance" in sweeps:
+        for g in GUIDANCE:
+            if g != resolved.search.guidance:
+                search = dataclasses.replace(resolved.search, guidance=g)
+                record("guidance", g, **run_one(task, data, problem, surrogate, flow, n_proposals, seed_search, search))
+    if "initial_set" in sweeps:
+        for rule in INITIAL_SETS[1:]:
+            record("initial_set", rule, **run_one(task, data, problem, surrogate, flow, n_proposals, seed_search,
+                                                  resolved.search, rule))
+    if "predictor" in sweeps:
+        weak_cfg = dataclasses.replace(resolved.model, epochs=max(1, resolved.model.epochs // 10))
+        weak, w_train = train(spec.scheme, weak_cfg, seed_train)
+        record("predictor", "epochs/10", surrogate_train_s_variant=w_train,
+               **run_one(task, data, problem, weak, flow, n_proposals, seed_search, resolved.search))
+    if "flow_steps" in sweeps:
+        for steps in FLOW_STEPS:
+            if steps != resolved.generator.max_steps:
+                cfg = dataclasses.replace(resolved.generator, max_steps=steps, epochs=max(resolved.generator.epochs, 1000))
+                other, o_train = train(spec.generator, cfg, seed_gen)
+                record("flow_steps", steps, flow_train_s_variant=o_train,
+                       **run_one(task, data, problem, surrogate, other, n_proposals, seed_search, resolved.search))
+    return rows
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--tasks", default="zdt1,re21")
+    parser.add_argument("--seeds", default="0")
+    parser.add_argument("--budget", default="cpu")
+    parser.add_argument("--sweeps", default="guidance,initial_set,predictor,flow_steps")
+    parser.add_argument("--results", default="generator_diagnostics", help="results file name")
+    args = parser.parse_args()
+    rows: list[dict[str, Any]] = []
+    for name in args.tasks.split(","):
+        for seed in (int(s) for s in args.seeds.split(",")):
+            rows += diagnose(name, seed, args.budget, args.sweeps.split(","))
+            path = write_results(args.results, {"method": "paretoflow", "budget": args.budget, "rows": rows})
+    print(f"wrote {path}")
+
+
+if __name__ == "__main__":
+    main()
