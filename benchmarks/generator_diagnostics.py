@@ -67,24 +67,9 @@ def _argmax_yw_archive(flow, X, Y, weights):
     """The authors' package's initial set: the data's best ``N`` by NDS, each weight vector in
     turn taking the design with the largest standardized ``y . w`` and keeping that value as its
     score, while offspring are scored on ``-y_hat . w``."""
-    from dist_ombo.metrics import rank_by_nds
+    from dist_ombo.generative.flow import init_archive
 
-    Y = np.asarray(Y, dtype=np.float64)
-    N = len(weights)
-    top = rank_by_nds(Y, N)
-    top = top[np.resize(np.arange(len(top)), N)] if len(top) < N else top
-    s = (Y[top] - Y.mean(axis=0)) / np.where(Y.std(axis=0) > 0, Y.std(axis=0), 1.0)
-    ws = s @ np.asarray(weights).T
-    free = np.ones(len(top), dtype=bool)
-    pick, score = np.empty(N, dtype=int), np.empty(N)
-    for i in range(N):
-        col = np.where(free, ws[:, i], -np.inf)
-        j = int(np.argmax(col))
-        pick[i], score[i] = j, col[j]
-        if free.sum() > 1:
-            free[j] = False
-    F = torch.as_tensor(flow.codec.encode(X[top[pick]]), device=flow.device)
-    return flow.scaler.transform(F), score
+    return init_archive(flow, X, Y, weights, sign=1.0)
 
 
 def _predicted_archive(shipped_sample):

@@ -266,17 +266,20 @@ def _neighbourhoods(W: torch.Tensor, k: int) -> tuple[torch.Tensor, torch.Tensor
     return nbr, ang.sum(dim=1) / m  # phi_i / 2 = (2 * sum / m) / 2
 
 
-def init_archive(flow: FlowGenerator, X: np.ndarray, Y: np.ndarray, weights: np.ndarray) -> tuple[torch.Tensor, np.ndarray]:
+def init_archive(flow: FlowGenerator, X: np.ndarray, Y: np.ndarray, weights: np.ndarray,
+                 sign: float = -1.0) -> tuple[torch.Tensor, np.ndarray]:
     """ParetoFlow's ``d_best`` initial Pareto set: among the best ``N`` designs (non-dominated
     sorting and crowding), each weight vector in turn takes the remaining design with the highest
-    weighted score (standardized negated objectives). Returns standardized features and scores."""
+    weighted score (standardized objectives times ``sign``: -1 negates them, as offspring are
+    scored; the authors' package uses +1, see docs/generators.md). Returns standardized features
+    and scores."""
     from dist_ombo.metrics import rank_by_nds
 
     Y = np.asarray(Y, dtype=np.float64)
     N = len(weights)
     top = rank_by_nds(Y, N)
     top = top[np.resize(np.arange(len(top)), N)] if len(top) < N else top
-    s = -(Y[top] - Y.mean(axis=0)) / np.where(Y.std(axis=0) > 0, Y.std(axis=0), 1.0)
+    s = sign * (Y[top] - Y.mean(axis=0)) / np.where(Y.std(axis=0) > 0, Y.std(axis=0), 1.0)
     ws = s @ np.asarray(weights).T  # (N candidates, N weights)
     free = np.ones(len(top), dtype=bool)
     pick, score = np.empty(N, dtype=int), np.empty(N)
