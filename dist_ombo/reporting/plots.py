@@ -127,7 +127,8 @@ def write_heatmap(results: pd.DataFrame, path: Path) -> Path:
     table = method_ratios(results).set_index(["method", "task"])
     n_methods, n_tasks = values.shape
     width = min(WIDE, 3.5 + 1.1 * n_tasks)
-    fig, ax = plt.subplots(figsize=(width, 1.6 + 0.26 * max(n_methods, 1)))
+    crowded = n_tasks > 10  # long task lists: slanted labels, so that neighbours do not overlap
+    fig, ax = plt.subplots(figsize=(width, 1.6 + 0.26 * max(n_methods, 1) + (1.2 if crowded else 0.0)))
     data = values.to_numpy(dtype=float)
     centre = 0.0 if kind == "headroom" else 1.0
     with np.errstate(invalid="ignore"):
@@ -148,9 +149,12 @@ def write_heatmap(results: pd.DataFrame, path: Path) -> Path:
                 text += f" ({int(table.loc[key, 'finished'])}/{int(table.loc[key, 'seeds'])})"
             dark = np.isfinite(v) and abs(shade[i, j]) > 0.6
             ax.text(j, i, text, ha="center", va="center", fontsize=7, color="white" if dark else "black")
-    labels = [f"{t}\n(saturated)" if t in saturated else t for t in values.columns]
-    ax.set_xticks(range(n_tasks), labels, fontsize=9)
+    labels = [f"{t}{' ' if crowded else chr(10)}(saturated)" if t in saturated else t for t in values.columns]
     ax.xaxis.tick_top()
+    if crowded:
+        ax.set_xticks(range(n_tasks), labels, fontsize=8, rotation=50, ha="left", rotation_mode="anchor")
+    else:
+        ax.set_xticks(range(n_tasks), labels, fontsize=9)
     ax.set_yticks(range(n_methods), values.index, fontsize=8)
     what = ("mean headroom = (HV - D(best)) / (front HV - D(best)) over seeds: 0 = D(best) (white), "
             "1 = the reference front (blue), red = below D(best); grey: no finished trial"
