@@ -8,7 +8,8 @@
    and the per-trial HV difference between the two (0 expected: same weights).
 3. The default sweep (what ``dist-ombo sweep`` runs with no config: 27 trials) twice in one run,
    without and with the store, each into a fresh temporary folder after the datasets are cached:
-   wall time, models trained, and per-trial HV equality (``--default-sweep``; issue 15, item 1).
+   wall time, models trained, and per-trial equality of the headline score (MOO: HV; SOO:
+   normalized score) (``--default-sweep``; issue 15, item 1).
 4. Committed trials rerun through the store: per (task, seed), one committed trial trains and
    publishes, a committed sibling sharing its model searches from the stored weights; both HVs
    are compared with ``results/compare`` and with the same trial rerun without the store here.
@@ -183,22 +184,34 @@ def default_sweep_section() -> dict:
                                "models_trained": int((~table["model_reused"].astype(bool)).sum()),
                                "models_stored": len(list((Path(tmp) / label / "models").glob("*.npz"))),
                                "load_before": load_before, "load_after": _load(),
-                               "hv": dict(zip(table["trial_id"], table["hv"].astype(float)))}
+                               "score": headline_scores(table)}
                 print(f"default sweep {label}: {wall:.1f} s wall, {rows[label]['models_trained']} models trained, "
                       f"{rows[label]['sum_train_s']:.1f} s training in trials, load {load_before} -> "
                       f"{rows[label]['load_after']}", flush=True)
     finally:
         ray.shutdown()
     a, b = rows["without_store"], rows["with_store"]
-    if set(a["hv"]) != set(b["hv"]):
+    if set(a["score"]) != set(b["score"]):
         raise SystemExit("error: the two runs hold different trials")
-    diffs = {k: abs(a["hv"][k] - b["hv"][k]) for k in a["hv"]}
+    diffs = {k: abs(a["score"][k] - b["score"][k]) for k in a["score"]}
     equal = sum(d == 0 for d in diffs.values())
     print(f"-> {a['wall_s'] / b['wall_s']:.2f}x faster with the store ({a['wall_s']:.0f} s -> {b['wall_s']:.0f} s); "
-          f"{equal} of {len(diffs)} trials' HV identical, largest difference {max(diffs.values()):.3g}")
+          f"{equal} of {len(diffs)} trials' headline score (MOO: HV) identical, largest difference "
+          f"{max(diffs.values()):.3g}")
     return {"grid": f"default sweep ({len(points)} trials), {config.budget} budget, {CPUS} CPUs",
             "planned": planned, **rows, "speedup": a["wall_s"] / b["wall_s"],
-            "trials_hv_identical": equal, "max_hv_difference": max(diffs.values())}
+            "trials_score_identical": equal, "max_score_difference": max(diffs.values())}
+
+
+def headline_scores(table) -> dict[str, float]:
+    """Each trial's headline score (MOO: HV; SOO: normalized score); a trial without one stops the run."""
+    from dist_ombo.reporting.headline import headline_columns
+
+    scores = headline_columns(table).set_index("trial_id")["score"].astype(float)
+    missing = scores[~scores.notna()].index.tolist()
+    if missing:
+        raise SystemExit(f"error: trials without a headline score: {', '.join(missing)}")
+    return scores.to_dict()
 
 
 def _committed_trial(trial_id: str) -> tuple[TrialConfig, float]:
