@@ -6,11 +6,17 @@
 2. Side by side in one run, on one local Ray with 2 CPUs: the same small sweep (2 tasks x the four
    ``ensemble-*`` MOO methods x 1 seed) without and with the store; wall time, models trained,
    and the per-trial HV difference between the two (0 expected: same weights).
-3. Committed trials rerun through the store: per (task, seed), one committed trial trains and
+3. The default sweep (what ``dist-ombo sweep`` runs with no config: 27 trials) twice in one run,
+   without and with the store, each into a fresh temporary folder after the datasets are cached:
+   wall time, models trained, and per-trial equality of the headline score (MOO: HV; SOO:
+   normalized score) (``--default-sweep``; issue 15, item 1).
+4. Committed trials rerun through the store: per (task, seed), one committed trial trains and
    publishes, a committed sibling sharing its model searches from the stored weights; both HVs
    are compared with ``results/compare`` and with the same trial rerun without the store here.
 
     python -m benchmarks.bench_model_store      # writes benchmarks/results/model_store.json
+    python -m benchmarks.bench_model_store --default-sweep --skip-counts --skip-sweep --skip-reruns \
+        --name model_store_default_sweep
 """
 
 from __future__ import annotations
@@ -141,6 +147,73 @@ def sweep_section(budget: str) -> dict:
             **rows, "speedup": a["wall_s"] / b["wall_s"], "max_hv_difference": diff}
 
 
+def _load() -> list[float]:
+    return [round(x, 2) for x in os.getloadavg()]
+
+
+def default_sweep_section() -> dict:
+    """The default sweep without and with the store, side by side in one run. Every dataset is
+    built first (the on-disk cache both runs then read), so neither side pays for a build."""
+    import ray
+
+    from dist_ombo.runner import check_trial
+
+    config = default_sweep_config()
+    points = grid(config)
+    t = time.perf_counter()
+    for task_name, seed in sorted({(p.trial.task, p.trial.seed) for p in points}):
+        point = next(p for p in points if (p.trial.task, p.trial.seed) == (task_name, seed))
+        check_trial(point.trial)[0].dataset(seed)
+    print(f"datasets of {len(points)} trials cached in {time.perf_counter() - t:.1f} s", flush=True)
+    planned = reuse_counts([p.trial for p in points])
+    ray.init(num_cpus=CPUS, include_dashboard=False, log_to_driver=False)
+    rows = {}
+    try:
+        with tempfile.TemporaryDirectory() as tmp:
+            for label, store in (("without_store", False), ("with_store", True)):
+                load_before = _load()
+                t = time.perf_counter()
+                table = run_sweep(config, Path(tmp) / label, verbose=0, model_store=store)
+                wall = time.perf_counter() - t
+                if not (table["status"] == "ok").all():
+                    bad = table[table["status"] != "ok"][["trial_id", "status", "error"]]
+                    raise SystemExit(f"error: the default sweep {label} had failed trials:\n{bad}")
+                rows[label] = {"wall_s": wall, "trials": len(table),
+                               "sum_trial_s": float(table["time_total_s"].sum()),
+                               "sum_train_s": float(table["time_train_s"].sum()),
+                               "models_trained": int((~table["model_reused"].astype(bool)).sum()),
+                               "models_stored": len(list((Path(tmp) / label / "models").glob("*.npz"))),
+                               "load_before": load_before, "load_after": _load(),
+                               "score": headline_scores(table)}
+                print(f"default sweep {label}: {wall:.1f} s wall, {rows[label]['models_trained']} models trained, "
+                      f"{rows[label]['sum_train_s']:.1f} s training in trials, load {load_before} -> "
+                      f"{rows[label]['load_after']}", flush=True)
+    finally:
+        ray.shutdown()
+    a, b = rows["without_store"], rows["with_store"]
+    if set(a["score"]) != set(b["score"]):
+        raise SystemExit("error: the two runs hold different trials")
+    diffs = {k: abs(a["score"][k] - b["score"][k]) for k in a["score"]}
+    equal = sum(d == 0 for d in diffs.values())
+    print(f"-> {a['wall_s'] / b['wall_s']:.2f}x faster with the store ({a['wall_s']:.0f} s -> {b['wall_s']:.0f} s); "
+          f"{equal} of {len(diffs)} trials' headline score (MOO: HV) identical, largest difference "
+          f"{max(diffs.values()):.3g}")
+    return {"grid": f"default sweep ({len(points)} trials), {config.budget} budget, {CPUS} CPUs",
+            "planned": planned, **rows, "speedup": a["wall_s"] / b["wall_s"],
+            "trials_score_identical": equal, "max_score_difference": max(diffs.values())}
+
+
+def headline_scores(table) -> dict[str, float]:
+    """Each trial's headline score (MOO: HV; SOO: normalized score); a trial without one stops the run."""
+    from dist_ombo.reporting.headline import headline_columns
+
+    scores = headline_columns(table).set_index("trial_id")["score"].astype(float)
+    missing = scores[~scores.notna()].index.tolist()
+    if missing:
+        raise SystemExit(f"error: trials without a headline score: {', '.join(missing)}")
+    return scores.to_dict()
+
+
 def _committed_trial(trial_id: str) -> tuple[TrialConfig, float]:
     folder = COMPARE / "trials" / trial_id
     if not (folder / "metrics.json").exists():
@@ -187,6 +260,8 @@ def main() -> None:
     parser.add_argument("--skip-sweep", action="store_true")
     parser.add_argument("--skip-reruns", action="store_true")
     parser.add_argument("--skip-counts", action="store_true")
+    parser.add_argument("--default-sweep", action="store_true",
+                        help="also run the default sweep (27 trials) without and with the store")
     parser.add_argument("--groups", default="0,1,2", help="which RERUNS pairs to rerun (indices)")
     parser.add_argument("--alone", default=RERUNS[0][1],
                         help="a reusing trial to rerun also without the store ('' to skip)")
@@ -197,6 +272,8 @@ def main() -> None:
     result = {} if args.skip_counts else {"counts": counts_section()}
     if not args.skip_sweep:
         result["sweep"] = sweep_section(args.budget)
+    if args.default_sweep:
+        result["default_sweep"] = default_sweep_section()
     if not args.skip_reruns:
         groups = [int(g) for g in args.groups.split(",") if g.strip()]
         result["reruns"] = rerun_section(groups, args.alone or None)

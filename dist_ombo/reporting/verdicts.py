@@ -24,7 +24,7 @@ import pandas as pd
 
 from dist_ombo.metrics import SATURATION_HEADROOM, is_saturated
 from dist_ombo.reporting.headline import HEADLINES, headline_columns
-from dist_ombo.reporting.published import MOO_SOURCE_A
+from dist_ombo.reporting.published import MOO_SOURCE_A, scale_note
 
 #: A one-line statement of the rule, printed by every report that gives a verdict.
 RULE_TEXT = (
@@ -33,7 +33,8 @@ RULE_TEXT = (
     "(SOO: the score itself); SE = std over seeds (ddof 1) / sqrt(seeds). Verdict against the "
     "published value P: beats if mean - P > SE, below if mean - P < -SE, otherwise matches; "
     "a single seed has no SE and is not judged. A task is saturated when its best complete "
-    f"method's headroom exceeds {SATURATION_HEADROOM} on every seed."
+    f"method's headroom exceeds {SATURATION_HEADROOM} on every seed. A task whose published numbers "
+    "stand on different HV scales (scale note) is shown but not judged."
 )
 
 
@@ -120,7 +121,8 @@ def saturated_tasks(results: pd.DataFrame) -> set[str]:
 def published_comparison(results: pd.DataFrame) -> pd.DataFrame:
     """One row per MOO task with a published Source A number: our best complete method (by mean
     per-seed ratio), our D(best) (mean over the same seeds), its ratio ± SE, the published best
-    ratio, the verdict, and the methods left out as incomplete."""
+    ratio, the verdict, the methods left out as incomplete, and the task's scale note: a task whose
+    published ratio is not comparable (``published.SCALE_NOTES``) gets the verdict "not comparable"."""
     table = method_ratios(results)
     saturated = saturated_tasks(results)
     ok = trial_ratios(results)
@@ -132,6 +134,7 @@ def published_comparison(results: pd.DataFrame) -> pd.DataFrame:
             continue
         dbest_pub, mm, best, by = MOO_SOURCE_A[base]
         published = best / dbest_pub
+        note = scale_note(task)
         complete = g[g["complete"]]
         incomplete = status[(status["task"] == task) & ~status["complete"]]  # not run at all included
         row = {"task": task, "saturated": "yes" if task in saturated else "",
@@ -147,13 +150,16 @@ def published_comparison(results: pd.DataFrame) -> pd.DataFrame:
             row.update({"our best method": top["method"], "seeds": j.n, "our D(best)": seeds["score_dbest"].mean(),
                         "our HV": seeds["score"].mean(), "our ratio": j.mean, "SE": j.se,
                         "ratio difference": j.mean - published, "verdict": j.verdict})
+            if note is not None and not note.ratio_comparable:
+                row.update({"ratio difference": np.nan, "verdict": "not comparable"})
         row["incomplete (not judged)"] = ", ".join(
             f"{r['method']} {int(r['finished'])}/{int(r['seeds'])}"
             for _, r in incomplete.sort_values("finished", ascending=False, kind="stable").iterrows())
+        row["scale note"] = note.reason if note is not None else ""
         rows.append(row)
     columns = ["task", "saturated", "our best method", "seeds", "our D(best)", "our HV", "our ratio", "SE",
                "published best ratio", "by", "published MM ratio", "ratio difference", "verdict",
-               "incomplete (not judged)"]
+               "incomplete (not judged)", "scale note"]
     return pd.DataFrame(rows, columns=columns)
 
 
