@@ -60,7 +60,7 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=1)
     parser.add_argument("--name", default="slow_schemes_roma_pgs", help="results file name (no .json)")
     args = parser.parse_args()
-    rows = []
+    rows, path = [], None
     with tempfile.TemporaryDirectory() as tmp:
         before = export(args.before, Path(tmp))
         for rnd in range(args.rounds):
@@ -84,7 +84,9 @@ def main() -> None:
                           f"speed-up {row['speedup']:.2f}x  hv {old['hv']:.9f} -> {new['hv']:.9f} "
                           f"(diff {row['hv_difference']:.1e})  load {old['load_before']:.1f}-{new['load_after']:.1f}",
                           flush=True)
-    print(f"wrote {write_results(args.name, {'before': args.before, 'budget': args.budget, 'rows': rows})}")
+                    # written after every row: a long run cut short keeps what it measured
+                    path = write_results(args.name, {"before": args.before, "budget": args.budget, "rows": rows})
+    print(f"wrote {path}")
 
 
 if __name__ == "__main__":
