@@ -33,6 +33,12 @@ Defaults: trajectories of length 50 (the paper); the top-20% pool (the paper pic
 with its OSEL procedure among candidates like 10-40%; OSEL is not implemented, the percentile is
 fixed); CQL with the common continuous-control settings (Q lr 3e-4, policy lr 1e-4, discount 0.99,
 target update 0.005, conservative weight 5, 10 sampled actions, 256-unit nets, batch 256).
+
+Cost (issue 15): trajectories differentiate the surrogate only at the pool rows they visit, not the
+whole pool (``_gradients_at``), and each CQL step evaluates the policy once at ``s`` and once at
+``s'``, repeating those outputs for the penalty's sampled actions, where it used to run the policy
+on every repeated state. Same transitions, CQL log and proposals, bit for bit on the CPU measured
+(``benchmarks/bench_slow_schemes_roma_pgs.py``).
 """
 
 from __future__ import annotations
