@@ -242,12 +242,12 @@ def _gradients_at(surrogate, space: RelaxedDesignSpace, z: torch.Tensor, rows: n
                   w: torch.Tensor) -> torch.Tensor:
     """``grad f_w`` at ``z[rows]``, computed once per distinct row and only for those: a trajectory
     visits a few of the pool's rows (zdt1 at the cpu budget: about 1,600 of 12,000 per weight
-    vector), and the whole pool's gradients used to cost as much as the CQL training.
+    vector), and the whole pool's gradients cost a third to a half as much as the CQL training.
 
     The distinct rows are padded (by repeating the first) to a multiple of 64, since BLAS computes
     the last ``M mod 16`` rows of a matrix product with a remainder kernel that rounds differently;
     so each row's gradient is the one the whole pool's full-kernel rows get, bitwise on the CPU
-    measured (tests/search/test_pgs.py). Only a pool row in the last < 16 rows of the pool's last
+    measured (zdt1 and re21 trials; tests/search/test_pgs.py checks it to float tolerance). Only a pool row in the last < 16 rows of the pool's last
     4096-row chunk was itself rounded the remainder way there (a few 1e-9)."""
     need, inverse = np.unique(rows, return_inverse=True)
     padded = -(-len(need) // 64) * 64
