@@ -35,7 +35,7 @@ import torch
 
 from dist_ombo.errors import ConfigError
 from dist_ombo.metrics import rank_by_nds
-from dist_ombo.models.batched_mlp import BatchedMLP, MSEStep
+from dist_ombo.models.batched_mlp import BatchedMLP
 from dist_ombo.models.ensemble import EnsembleSurrogate
 from dist_ombo.models.relaxed_space import RelaxedDesignSpace
 from dist_ombo.models.robust.base import RobustConfig, prepare
@@ -78,50 +78,13 @@ def perturb_weights_(params: list[torch.Tensor], grads: tuple[torch.Tensor, ...]
             p.add_(size * g * n0 / per_net_norm(g).clamp_min(1e-12))
 
 
-class _PerturbThenStep:
-    """The "optimizer" ``MSEStep`` calls after each forward/backward pass of RoMA's pretraining:
-    while ``ascents_left > 0`` it moves the weights one normalized ascent step along the gradient
-    just computed; on the last pass it clips that gradient, puts the saved weights back and lets
-    Adam step (the perturbed weights' gradient applied to the originals)."""
-
-    def __init__(self, params: list[torch.Tensor], adam_opt: torch.optim.Optimizer, config: RoMAConfig) -> None:
-        self.params, self.adam, self.config = params, adam_opt, config
-        self.saved: list[torch.Tensor] = []
-        self.norms: list[torch.Tensor] = []
-        self.ascents_left = 0
-
-    def start(self) -> None:
-        self.saved = [p.detach().clone() for p in self.params]
-        self.norms = [per_net_norm(p) for p in self.saved]
-        self.ascents_left = self.config.perturb_steps
-
-    def step(self) -> None:
-        grads = [p.grad for p in self.params]
-        if self.ascents_left > 0:
-            perturb_weights_(self.params, grads, self.norms, self.config.perturb_size / self.config.perturb_steps)
-            self.ascents_left -= 1
-            return
-        with torch.no_grad():
-            for p, g, s in zip(self.params, grads, self.saved):
-                g.clamp_(-self.config.grad_clip, self.config.grad_clip)
-                p.copy_(s)
-        self.adam.step()
-
-
 def fit_roma(problem: OfflineProblem, config: RoMAConfig, seed: int,
              progress: Progress | None = None) -> EnsembleSurrogate:
-    """RoMA pretraining (see module docstring). Each of a step's ``perturb_steps + 1`` passes is
-    ``MSEStep``'s hand-written forward and backward into buffers kept for the whole run (autograd
-    allocated every activation and gradient afresh, 21 times a step); its arithmetic is autograd's
-    op for op, so the weights are the ones the autograd version trained, bit for bit on one
-    machine (tests/models/robust/test_robust_roma.py)."""
     X, Y, lower, upper, n_categories = problem.arrays()
     prep = prepare(X, Y, lower, upper, n_categories, config, seed, n_members=config.n_members)
     net = prep.new_net()
     opt = adam(net.parameters(), config)
     params = list(net.parameters())
-    update = _PerturbThenStep(params, opt, config)
-    passes = MSEStep(net, update)
     noise = 0.0 if prep.space.discrete else config.input_noise * prep.space.scale(prep.x_tr)
     g_noise = prep.generators[2]
 
@@ -129,12 +92,24 @@ def fit_roma(problem: OfflineProblem, config: RoMAConfig, seed: int,
         xb, yb = prep.x_tr[idx], prep.targets(idx)
         if noise > 0:
             xb = xb + noise * torch.randn(xb.shape, generator=g_noise).to(xb.device)
-        update.start()
-        clean = passes(xb, yb)  # the loss at the unperturbed weights
-        loss = clean
-        for _ in range(config.perturb_steps):  # ascents, then the last pass steps Adam
-            loss = passes(xb, yb)
-        return clean, {"perturbed_loss": loss / prep.n_nets}
+        saved = [p.detach().clone() for p in params]
+        norms = [per_net_norm(p) for p in saved]
+        clean = None
+        for _ in range(config.perturb_steps):  # adversarial weight perturbation (ascent)
+            loss = mse_terms(net(xb), yb)
+            clean = loss.detach() if clean is None else clean
+            grads = torch.autograd.grad(loss.sum(), params)
+            perturb_weights_(params, grads, norms, config.perturb_size / config.perturb_steps)
+        loss = mse_terms(net(xb), yb)
+        clean = loss.detach() if clean is None else clean
+        opt.zero_grad(set_to_none=True)
+        loss.sum().backward()
+        with torch.no_grad():
+            for p, s in zip(params, saved):
+                p.grad.clamp_(-config.grad_clip, config.grad_clip)
+                p.copy_(s)  # the step applies the perturbed weights' gradient to the originals
+        opt.step()
+        return clean.sum(), {"perturbed_loss": loss.detach().mean()}
 
     history = train_loop(prep, config, net, opt, step, progress)
     return prep.finish(net, history)
