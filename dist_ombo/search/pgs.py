@@ -33,6 +33,12 @@ Defaults: trajectories of length 50 (the paper); the top-20% pool (the paper pic
 with its OSEL procedure among candidates like 10-40%; OSEL is not implemented, the percentile is
 fixed); CQL with the common continuous-control settings (Q lr 3e-4, policy lr 1e-4, discount 0.99,
 target update 0.005, conservative weight 5, 10 sampled actions, 256-unit nets, batch 256).
+
+Cost (issue 15): trajectories differentiate the surrogate only at the pool rows they visit, not the
+whole pool (``_gradients_at``), and each CQL step evaluates the policy once at ``s`` and once at
+``s'``, repeating those outputs for the penalty's sampled actions, where it used to run the policy
+on every repeated state. Same transitions, CQL log and proposals, bit for bit on the CPU measured
+(``benchmarks/bench_slow_schemes_roma_pgs.py``).
 """
 
 from __future__ import annotations
@@ -114,12 +120,7 @@ class StepPolicy:
 
     def sample(self, s: torch.Tensor, generator: torch.Generator) -> tuple[torch.Tensor, torch.Tensor]:
         """Reparameterized action and its log-density (tanh-corrected)."""
-        mean, std = self._dist(s)
-        u = mean + std * torch.randn(mean.shape, generator=generator).to(mean.device)
-        a = torch.tanh(u)
-        logp = (-0.5 * ((u - mean) / std).square() - std.log() - 0.5 * math.log(2 * math.pi)).sum(-1)
-        logp = logp - torch.log(1 - a.square() + 1e-6).sum(-1)
-        return a, logp
+        return _sample(*self._dist(s), generator)
 
     def mean_action(self, s: torch.Tensor) -> torch.Tensor:
         return torch.tanh(self._dist(s)[0])
@@ -128,6 +129,15 @@ class StepPolicy:
         """The deterministic per-dimension step sizes at states ``s`` (positive)."""
         frac = (self.mean_action(s) + 1) / 2
         return self.a_max * (_MIN_FRACTION + (1 - _MIN_FRACTION) * frac)
+
+
+def _sample(mean: torch.Tensor, std: torch.Tensor, generator: torch.Generator) -> tuple[torch.Tensor, torch.Tensor]:
+    """A tanh-Gaussian action drawn at the policy's ``mean`` and ``std`` and its log-density."""
+    u = mean + std * torch.randn(mean.shape, generator=generator).to(mean.device)
+    a = torch.tanh(u)
+    logp = (-0.5 * ((u - mean) / std).square() - std.log() - 0.5 * math.log(2 * math.pi)).sum(-1)
+    logp = logp - torch.log(1 - a.square() + 1e-6).sum(-1)
+    return a, logp
 
 
 def _q(qnet: BatchedMLP, s: torch.Tensor, a: torch.Tensor) -> torch.Tensor:
@@ -155,17 +165,22 @@ def train_cql(states, actions, rewards, next_states, dones, a_max: float, config
         i = torch.randint(0, n, (B,), generator=generator)
         s, a, r, s2, d = states[i], actions[i], rewards[i], next_states[i], dones[i]
         alpha = log_alpha.exp().detach()
+        # The policy at s and s2, once per step: the conservative penalty's N samples per state draw
+        # from these same outputs (repeated), and the policy loss below backpropagates through the
+        # first (the policy does not change before its own update).
+        mean_s, std_s = policy._dist(s)
         with torch.no_grad():
-            a2, logp2 = policy.sample(s2, generator)
+            mean_s2, std_s2 = policy._dist(s2)
+            a2, logp2 = _sample(mean_s2, std_s2, generator)
             q_next = _q(target, s2, a2).min(dim=0).values - alpha * logp2
             y = r + config.gamma * (1 - d) * q_next
         q_data = _q(qnet, s, a)  # (2, B)
         td = (q_data - y).square().mean(dim=1).sum()
         # conservative penalty: logsumexp over sampled actions minus the data action's value
-        s_rep, s2_rep = s.repeat(N, 1), s2.repeat(N, 1)
+        s_rep = s.repeat(N, 1)
         with torch.no_grad():
-            a_pi, logp_pi = policy.sample(s_rep, generator)
-            a_pi2, logp_pi2 = policy.sample(s2_rep, generator)
+            a_pi, logp_pi = _sample(mean_s.detach().repeat(N, 1), std_s.detach().repeat(N, 1), generator)
+            a_pi2, logp_pi2 = _sample(mean_s2.repeat(N, 1), std_s2.repeat(N, 1), generator)
         a_rand = torch.rand((N * B, A), generator=generator) * 2 - 1
         cat = torch.cat([
             (_q(qnet, s_rep, a_rand) - log_uniform).reshape(2, N, B),
@@ -176,11 +191,13 @@ def train_cql(states, actions, rewards, next_states, dones, a_max: float, config
         q_opt.zero_grad()
         (td + config.cql_weight * cql).backward()
         q_opt.step()
-        a_new, logp = policy.sample(s, generator)
+        a_new, logp = _sample(mean_s, std_s, generator)
+        qnet.requires_grad_(False)  # the policy loss needs dQ/da only, not Q's weight gradients
         pi_loss = (alpha * logp - _q(qnet, s, a_new).min(dim=0).values).mean()
         pi_opt.zero_grad()
         pi_loss.backward()
         pi_opt.step()
+        qnet.requires_grad_(True)
         a_opt.zero_grad()
         (-(log_alpha * (logp.detach() + target_entropy)).mean()).backward()
         a_opt.step()
@@ -221,6 +238,26 @@ def surrogate_value_and_grad(surrogate, space: RelaxedDesignSpace, z: torch.Tens
     return torch.cat(values), torch.cat(grads)
 
 
+def _gradients_at(surrogate, space: RelaxedDesignSpace, z: torch.Tensor, rows: np.ndarray,
+                  w: torch.Tensor) -> torch.Tensor:
+    """``grad f_w`` at ``z[rows]``, computed once per distinct row and only for those: a trajectory
+    visits a few of the pool's rows (zdt1 at the cpu budget: about 1,600 of 12,000 per weight
+    vector), and the whole pool's gradients cost a third to a half as much as the CQL training.
+
+    The distinct rows are padded (by repeating the first) to a multiple of 64, since BLAS computes
+    the last ``M mod 16`` rows of a matrix product with a remainder kernel that rounds differently;
+    so each row's gradient is the one the whole pool's full-kernel rows get, bitwise on the CPU
+    measured (zdt1 and re21 trials; tests/search/test_pgs.py checks it to float tolerance). Only a pool row in the last < 16 rows of the pool's last
+    4096-row chunk was itself rounded the remainder way there (a few 1e-9)."""
+    need, inverse = np.unique(rows, return_inverse=True)
+    padded = -(-len(need) // 64) * 64
+    if padded >= len(z):
+        return surrogate_value_and_grad(surrogate, space, z, w)[1][rows]
+    take = np.concatenate([need, np.full(padded - len(need), need[0])])
+    _, g = surrogate_value_and_grad(surrogate, space, z[take], w)
+    return g[:len(need)][inverse]
+
+
 @dataclass
 class Transitions:
     states: torch.Tensor
@@ -244,11 +281,11 @@ def synthesize(surrogate, space: RelaxedDesignSpace, X: np.ndarray, S: np.ndarra
     for k in range(K):
         pool = np.argsort(S[:, k], kind="stable")[:pool_size]
         z = space.encode(surrogate, X[pool])
-        _, g = surrogate_value_and_grad(surrogate, space, z, torch.as_tensor(weights[k], dtype=torch.float32))
         picks = np.stack([rng.choice(pool_size, T + 1, replace=False) for _ in range(per_weight)])
         picks = np.take_along_axis(picks, np.argsort(-S[pool][picks, k], axis=1, kind="stable"), axis=1)  # worst first
         cur, nxt = picks[:, :-1].reshape(-1), picks[:, 1:].reshape(-1)
-        a_raw = (z[nxt] - z[cur]) / (-g[cur])
+        g_cur = _gradients_at(surrogate, space, z, cur, torch.as_tensor(weights[k], dtype=torch.float32))
+        a_raw = (z[nxt] - z[cur]) / (-g_cur)
         a_raw = torch.where(torch.isfinite(a_raw), a_raw, torch.zeros_like(a_raw)).clamp_min(0.0)
         r = torch.as_tensor(S[pool][cur, k] - S[pool][nxt, k], dtype=torch.float32)
         done = torch.zeros(per_weight, T)

@@ -66,3 +66,33 @@ def test_discrete_designs_move_as_logits():
     model = EnsembleSurrogate(cfg).fit(X, Y, np.zeros(6), np.full(6, 3), n_categories=4, seed=0)
     P, _ = pgs_search(model, X, Y, np.zeros(6), np.full(6, 3), 8, SMALL, seed=0, n_categories=4)
     assert P.dtype == np.int64 and P.shape == (8, 6) and P.min() >= 0 and P.max() <= 3
+
+
+def test_trajectory_gradients_are_the_whole_pools_at_the_visited_rows(bowl_model):
+    """synthesize differentiates the surrogate only at the rows its trajectories visit."""
+    from dist_ombo.search.pgs import _design_space, _gradients_at, surrogate_value_and_grad
+
+    X, _, model, _ = bowl_model
+    space = _design_space(model, None)
+    z = space.encode(model, X)
+    w = torch.tensor([0.25, 0.75])
+    _, full = surrogate_value_and_grad(model, space, z, w)
+    rows = np.random.default_rng(3).choice(len(X), 70)  # repeats, any order
+    got = _gradients_at(model, space, z, rows, w)
+    assert got.shape == (70, 3)
+    torch.testing.assert_close(got, full[rows], rtol=1e-6, atol=1e-8)
+    torch.testing.assert_close(_gradients_at(model, space, z, np.arange(len(X))[::-1].copy(), w), full.flip(0))
+
+
+def test_actions_drawn_from_repeated_policy_outputs_equal_those_at_repeated_states():
+    """The CQL step evaluates the policy once per state and repeats its outputs for the penalty's
+    samples; that must draw what sampling at the repeated states draws."""
+    from dist_ombo.search.pgs import StepPolicy, _sample
+
+    policy = StepPolicy(5, 3, (32, 32), 1.0, torch.Generator().manual_seed(0))
+    s = torch.randn(64, 5, generator=torch.Generator().manual_seed(1))
+    a_rep, logp_rep = policy.sample(s.repeat(4, 1), torch.Generator().manual_seed(2))
+    mean, std = policy._dist(s)
+    a, logp = _sample(mean.repeat(4, 1), std.repeat(4, 1), torch.Generator().manual_seed(2))
+    torch.testing.assert_close(a, a_rep, rtol=1e-6, atol=1e-7)
+    torch.testing.assert_close(logp, logp_rep, rtol=1e-6, atol=1e-5)
