@@ -47,6 +47,7 @@ import torch
 from torch.nn import functional as F
 
 from dist_ombo.errors import ConfigError
+from dist_ombo.models.batched_mlp import MSEStep
 from dist_ombo.models.ensemble import EnsembleSurrogate
 from dist_ombo.models.robust.base import Prepared, RobustConfig, prepare
 from dist_ombo.models.robust.training import MaskedAdam, Progress, adam, forward_with, mse_terms, train_loop
@@ -107,17 +108,15 @@ class TriMentoringConfig(RobustConfig):
 
 
 def _pretrain(prep: Prepared, cfg, progress: Progress | None):
+    """MSE pretraining of every net, stepped by ``MSEStep`` (the ensemble's hand-written forward
+    and backward into reused buffers; bitwise the autograd step)."""
     net = prep.new_net()
-    opt = adam(net.parameters(), cfg)
+    mse_step = MSEStep(net, adam(net.parameters(), cfg))
 
     def step(idx):
-        mse = mse_terms(net(prep.x_tr[idx]), prep.targets(idx))
-        opt.zero_grad(set_to_none=True)
-        mse.sum().backward()
-        opt.step()
-        return mse.detach().sum(), {}
+        return mse_step(prep.x_tr[idx], prep.targets(idx)), {}
 
-    return net, train_loop(prep, cfg, net, opt, step, progress)
+    return net, train_loop(prep, cfg, net, mse_step.optimizer, step, progress)
 
 
 class _Candidates:
@@ -285,8 +284,10 @@ def fit_tri_mentoring(problem: OfflineProblem, config: TriMentoringConfig, seed:
         nb = cands.neighbours(config.n_neighbors, config.noise, g_noise)  # (m, C, K, F)
         C, K = nb.shape[1], nb.shape[2]
         x_nb = space.features(cands.per_net(nb.flatten(1, 2)))  # (n_nets, C*K, F)
-        with torch.no_grad():
-            preds = net(x_nb)[..., 0].reshape(N_MODELS, m, C, K)
+        # One forward serves the votes, the soft labels' inner step and the mentoring step: the
+        # weights do not change in between, so a second forward would repeat the same products.
+        out = _fwd(params, x_nb, slope)[..., 0].reshape(n_nets, C, K)
+        preds = out.detach().reshape(N_MODELS, m, C, K)
         votes = pairwise_votes(preds, pairs)  # (3, m, C, P)
         consensus = consensus_labels(preds, pairs, config.majority_voting)  # (m, C, P)
         mask = (votes != consensus).float().reshape(n_nets, -1)  # pairs each model disagrees on
@@ -295,19 +296,15 @@ def fit_tri_mentoring(problem: OfflineProblem, config: TriMentoringConfig, seed:
             cands.step()
             continue
         labels = consensus.unsqueeze(0).expand(N_MODELS, -1, -1, -1).reshape(n_nets, -1).clone()
-
-        def pair_loss(ps, lab, x_nb=x_nb, C=C, K=K, mask=mask):
-            return mentoring_loss(_fwd(ps, x_nb, slope)[..., 0].reshape(n_nets, C, K), pairs, lab, mask).sum()
-
         if config.soft_label:
             labels.requires_grad_(True)
-            inner = torch.autograd.grad(pair_loss(params, labels), params, create_graph=True)
+            inner = torch.autograd.grad(mentoring_loss(out, pairs, labels, mask).sum(), params, create_graph=True)
             virtual = _virtual(params, inner, config.mentor_lr)
             rows = torch.randint(0, n_train, (n_nets, bs), generator=g_batch).to(prep.device)
             outer = mse_terms(_fwd(virtual, prep.x_tr[rows], slope), prep.targets(rows)).sum()
             g_lab, = torch.autograd.grad(outer, labels)
             labels = (labels.detach() - config.label_lr * g_lab).clamp(0.0, 1.0)
-        grads = torch.autograd.grad(pair_loss(params, labels), params)
+        grads = torch.autograd.grad(mentoring_loss(out, pairs, labels, mask).sum(), params)
         with torch.no_grad():
             for p, g in zip(params, grads):
                 p.sub_(config.mentor_lr * g)
