@@ -207,11 +207,14 @@ def fit_ict(problem: OfflineProblem, config: ICTConfig, seed: int,
         x_nb = space.features(cands.per_net(nb))  # (n_nets, N, F)
         with torch.no_grad():
             labels = net(x_nb)[..., 0].reshape(N_MODELS, m, -1)  # every model's pseudo-labels
+        current = labels  # the models' predictions now (recomputed after each round's step)
         for teacher in reversed(range(N_MODELS)):
             students = member != teacher
             target = labels[teacher]  # (m, N)
-            with torch.no_grad():
-                losses = (net(x_nb)[..., 0].reshape(N_MODELS, m, -1) - target).square()
+            if current is None:
+                with torch.no_grad():
+                    current = net(x_nb)[..., 0].reshape(N_MODELS, m, -1)
+            losses = (current - target).square()
             idx = coteach_indices(losses, nc, teacher).reshape(n_nets, nc)
             x_tr, y_tr = x_nb[ar, idx], cands.per_net(target)[ar, idx]  # (n_nets, nc, F), (n_nets, nc)
             w = torch.ones(n_nets, nc, device=prep.device, requires_grad=True)
@@ -227,6 +230,7 @@ def fit_ict(problem: OfflineProblem, config: ICTConfig, seed: int,
             w = reweight(g_w, w.detach(), config.reweight_lr, config.weight_clip)
             grads = torch.autograd.grad(weighted_loss(params, w), params)
             teach_opt.step(grads, students)
+            current = None
             mean_w.append(float(w[students].mean()))
     history.append({**history[-1], "finetune_steps": config.finetune_steps, "val_loss": prep.val_mse(net),
                     "mean_sample_weight": sum(mean_w) / max(len(mean_w), 1)})
