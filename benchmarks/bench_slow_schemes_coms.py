@@ -64,6 +64,7 @@ def main() -> None:
     parser.add_argument("--baseline", default="1d825df", help="git revision of the code before")
     parser.add_argument("--tasks", nargs="+", default=["zdt1", "re21"])
     parser.add_argument("--methods", nargs="+", default=list(METHODS))
+    parser.add_argument("--name", default=NAME, help="results file name (results/NAME.json)")
     args = parser.parse_args()
     rows: list[dict] = []
     with tempfile.TemporaryDirectory() as tmp:
@@ -83,13 +84,13 @@ def main() -> None:
                     print(f"{task:<6} {method:<20} {code:<6} total {r['time_total_s']:7.1f} s  train "
                           f"{r['time_train_s']:7.1f} s  = {r['ratio_to_plain']:.2f}x plain  HV {r['hv']:.6f}  "
                           f"proposals {r['proposals_sha1']}  load {r['load_start']:.1f}", flush=True)
-                    write_results(NAME, {"baseline": args.baseline, "trials": rows})
+                    write_results(args.name, {"baseline": args.baseline, "trials": rows})
                 b, a = pair["before"], pair["after"]
                 print(f"{task:<6} {method:<20} speed-up {b['time_total_s'] / a['time_total_s']:.2f}x total, "
                       f"{b['time_train_s'] / a['time_train_s']:.2f}x training; |HV after - before| "
                       f"{abs(a['hv'] - b['hv']):.1e}; same proposals: {a['proposals_sha1'] == b['proposals_sha1']}",
                       flush=True)
-    print(f"wrote {write_results(NAME, {'baseline': args.baseline, 'trials': rows})}")
+    print(f"wrote {write_results(args.name, {'baseline': args.baseline, 'trials': rows})}")
 
 
 if __name__ == "__main__":

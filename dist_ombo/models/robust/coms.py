@@ -18,6 +18,14 @@ Both references state the particle step and the limit in z-scored units; here th
 the designs' standard deviation and the limit by each objective's normalized standard deviation.
 Particles stay inside the design box (the references' boxes are unbounded z-scores). Discrete
 designs move as logits (Design-Bench's relaxation).
+
+Cost: the particles are nearly all of it (50 input gradients per training step against one forward
+and backward for the step itself). Their gradient is written out by hand
+(``training.InputGradient``): autograd's ops in its order over buffers reused across steps, without
+a graph and without the output layer's forward; weights, proposals and HV are bitwise those of the
+autograd loop it replaced. What remains is two ``B x h x h`` products per net and particle step,
+which no restructuring removes without fewer steps: at the cpu budget a COMs trial stays several
+times a plain ensemble trial (figures in ``benchmarks/README.md``).
 """
 
 from __future__ import annotations

@@ -37,6 +37,11 @@ differentiates through Adam); the soft-label outer loss uses a training minibatc
 uses all the data); ICT's validation designs are each objective's best (the reference's MOO port
 takes the worst 128 under minimization) and its neighbours get independent noise per dimension
 (the reference draws one scalar per neighbour).
+
+Cost (restructured, bitwise the same weights as before): pretraining steps through the ensemble's
+``MSEStep``; Tri-mentoring forwards each step's neighbours once for the votes, the soft labels'
+inner step and the mentoring step (the weights do not change in between); ICT's first co-teaching
+round reuses the pseudo-label forward.
 """
 
 from __future__ import annotations
