@@ -8,16 +8,25 @@ ensemble code is the same in both, so the plain trial runs once per task (this t
 seconds per trial (training, search, total), the ratio to the plain trial, the load average while
 it ran, the HV, and whether the proposals are the same (a hash of the proposed designs).
 
-Results are written after every trial (``results/bench_slow_schemes_coms.json``), so a run cut
-short keeps what it finished.
+Results are written after every trial (``results/NAME.json``), so a run cut short keeps what it
+finished.
+
+``--max-steps K1 K2`` trains the methods (not the plain trial) for ``K1`` and then ``K2`` steps
+instead of the budget's, for a method whose full trial does not fit the time at hand (COMs on a
+loaded 2-core machine): the training seconds per step are the slope between the two, and the
+full-budget trial is estimated as the ``K2`` trial plus the remaining steps at that slope (the
+steps of the budget: 20 epochs of the best 20% of the data less the validation tenth, at most
+2000).
 
     python -m benchmarks.bench_slow_schemes_coms --baseline 1d825df --tasks zdt1 re21
+    python -m benchmarks.bench_slow_schemes_coms --methods coms-nsga2 --max-steps 20 120 --name coms_steps
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import math
 import os
 import subprocess
 import sys
@@ -36,21 +45,22 @@ _RUN = """
 import hashlib, json, sys, torch
 torch.set_num_threads(1)
 from dist_ombo.runner import TrialConfig, run_trial
-task, method = sys.argv[1], sys.argv[2]
-r = run_trial(TrialConfig.from_dict({"task": task, "method": method, "seed": 0, "budget": "cpu"}))
+task, method, model = sys.argv[1], sys.argv[2], json.loads(sys.argv[3])
+r = run_trial(TrialConfig.from_dict({"task": task, "method": method, "seed": 0, "budget": "cpu", "model": model}))
 m = r.metrics
 X = r.proposals[[c for c in r.proposals.columns if c.startswith("x")]].to_numpy()
 out = {k: m[k] for k in ("hv", "time_train_s", "time_search_s", "time_score_s", "time_total_s")}
 out["proposals_sha1"] = hashlib.sha1(X.tobytes()).hexdigest()[:16]
+out["n_data"] = m["n_train"]
 print(json.dumps(out))
 """
 
 
-def run(tree: Path, task: str, method: str) -> dict:
+def run(tree: Path, task: str, method: str, model: dict | None = None) -> dict:
     env = {**os.environ, "PYTHONPATH": str(tree), "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
     load0 = os.getloadavg()[0]
     t0 = time.perf_counter()
-    out = subprocess.run([sys.executable, "-c", _RUN, task, method], env=env, capture_output=True, text=True,
+    out = subprocess.run([sys.executable, "-c", _RUN, task, method, json.dumps(model or {})], env=env, capture_output=True, text=True,
                          cwd=tempfile.gettempdir())
     if out.returncode != 0:
         raise SystemExit(f"{method} on {task} failed:\n{out.stderr[-2000:]}")
@@ -59,12 +69,29 @@ def run(tree: Path, task: str, method: str) -> dict:
     return row
 
 
+def budget_steps(n_data: int) -> int:
+    """Training steps of an Off-MOO-Bench robust scheme at the cpu budget (data fraction 0.2,
+    validation 0.1, 20 epochs of batches of 128, at most 2000 steps)."""
+    k = max(math.ceil(0.2 * n_data), 16)
+    n_tr = k - min(math.ceil(0.1 * k), k - 1)
+    return min(2000, 20 * math.ceil(n_tr / 128))
+
+
+def show(task: str, method: str, code: str, r: dict) -> None:
+    steps = f" ({r['max_steps']} steps)" if "max_steps" in r else ""
+    print(f"{task:<6} {method:<20} {code:<6} total {r['time_total_s']:7.1f} s  train {r['time_train_s']:7.1f} s"
+          f"{steps}  = {r.get('ratio_to_plain', 1.0):.2f}x plain  HV {r['hv']:.6f}  proposals "
+          f"{r['proposals_sha1']}  load {r['load_start']:.1f}", flush=True)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--baseline", default="1d825df", help="git revision of the code before")
     parser.add_argument("--tasks", nargs="+", default=["zdt1", "re21"])
     parser.add_argument("--methods", nargs="+", default=list(METHODS))
     parser.add_argument("--name", default=NAME, help="results file name (results/NAME.json)")
+    parser.add_argument("--max-steps", nargs=2, type=int, metavar=("K1", "K2"),
+                        help="train the methods K1 and K2 steps; estimate the full trial from the slope")
     args = parser.parse_args()
     rows: list[dict] = []
     with tempfile.TemporaryDirectory() as tmp:
@@ -72,18 +99,35 @@ def main() -> None:
         for task in args.tasks:
             plain = run(ROOT, task, PLAIN)
             rows.append({"task": task, "method": PLAIN, "code": "after", **plain})
-            print(f"{task:<6} {PLAIN:<20} {'':<6} total {plain['time_total_s']:7.1f} s  train "
-                  f"{plain['time_train_s']:7.1f} s  HV {plain['hv']:.6f}  load {plain['load_start']:.1f}", flush=True)
+            show(task, PLAIN, "after", plain)
+            write_results(args.name, {"baseline": args.baseline, "trials": rows})
             for method in args.methods:
                 pair = {}
                 for code, tree in trees.items():
-                    r = run(tree, task, method)
-                    r["ratio_to_plain"] = r["time_total_s"] / plain["time_total_s"]
+                    if args.max_steps:
+                        k1, k2 = args.max_steps
+                        short = [run(tree, task, method, {"max_steps": k}) | {"max_steps": k} for k in (k1, k2)]
+                        for s in short:
+                            s["ratio_to_plain"] = s["time_total_s"] / plain["time_total_s"]
+                            rows.append({"task": task, "method": method, "code": code, **s})
+                            show(task, method, code, s)
+                        per_step = (short[1]["time_train_s"] - short[0]["time_train_s"]) / (k2 - k1)
+                        full = budget_steps(short[1]["n_data"])
+                        r = {"estimated": True, "train_s_per_step": per_step, "budget_steps": full,
+                             "time_total_s": short[1]["time_total_s"] + per_step * (full - k2),
+                             "time_train_s": short[1]["time_train_s"] + per_step * (full - k2),
+                             "hv": short[1]["hv"], "hv_at_steps": k2, "proposals_sha1": short[1]["proposals_sha1"]}
+                        r["ratio_to_plain"] = r["time_total_s"] / plain["time_total_s"]
+                        rows.append({"task": task, "method": method, "code": code, **r})
+                        print(f"{task:<6} {method:<20} {code:<6} {per_step:.3f} s per training step; "
+                              f"estimated full trial ({full} steps) {r['time_total_s']:.0f} s = "
+                              f"{r['ratio_to_plain']:.2f}x plain", flush=True)
+                    else:
+                        r = run(tree, task, method)
+                        r["ratio_to_plain"] = r["time_total_s"] / plain["time_total_s"]
+                        rows.append({"task": task, "method": method, "code": code, **r})
+                        show(task, method, code, r)
                     pair[code] = r
-                    rows.append({"task": task, "method": method, "code": code, **r})
-                    print(f"{task:<6} {method:<20} {code:<6} total {r['time_total_s']:7.1f} s  train "
-                          f"{r['time_train_s']:7.1f} s  = {r['ratio_to_plain']:.2f}x plain  HV {r['hv']:.6f}  "
-                          f"proposals {r['proposals_sha1']}  load {r['load_start']:.1f}", flush=True)
                     write_results(args.name, {"baseline": args.baseline, "trials": rows})
                 b, a = pair["before"], pair["after"]
                 print(f"{task:<6} {method:<20} speed-up {b['time_total_s'] / a['time_total_s']:.2f}x total, "
