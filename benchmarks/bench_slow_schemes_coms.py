@@ -56,6 +56,50 @@ print(json.dumps(out))
 """
 
 
+_FIT = """
+import hashlib, json, sys, time, torch
+torch.set_num_threads(1)
+from dist_ombo.models.robust import coms, coteach
+from dist_ombo.runner import TrialConfig, check_trial, task_problem
+task_name, method, model = sys.argv[1], sys.argv[2], json.loads(sys.argv[3])
+task, spec, resolved = check_trial(TrialConfig.from_dict({"task": task_name, "method": method, "seed": 0,
+                                                          "budget": "cpu", "model": model}))
+problem = task_problem(task, task.dataset(0))
+fit = coms.fit_coms if method.startswith("coms") else coteach.fit_tri_mentoring
+t = time.perf_counter()
+net = fit(problem, resolved.model, 0).net
+dt = time.perf_counter() - t
+w = b"".join(p.detach().numpy().tobytes() for p in net.parameters())
+print(json.dumps({"fit_s": dt, "weights_sha1": hashlib.sha1(w).hexdigest()[:16]}))
+"""
+
+
+def fit_rounds(trees: dict, task: str, method: str, model: dict, rounds: int) -> dict:
+    """Only the model fit (no search, no scoring), before and after alternated ``rounds`` times in
+    fresh interpreters, so both see the same load drift; medians and whether the weights agree."""
+    import statistics
+
+    times: dict[str, list[float]] = {code: [] for code in trees}
+    sha: dict[str, set] = {code: set() for code in trees}
+    for _ in range(rounds):
+        for code, tree in trees.items():
+            env = {**os.environ, "PYTHONPATH": str(tree), "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
+            out = subprocess.run([sys.executable, "-c", _FIT, task, method, json.dumps(model)], env=env,
+                                 capture_output=True, text=True, cwd=tempfile.gettempdir())
+            if out.returncode != 0:
+                raise SystemExit(f"{method} on {task} failed:\n{out.stderr[-2000:]}")
+            r = json.loads(out.stdout.strip().splitlines()[-1])
+            times[code].append(r["fit_s"])
+            sha[code].add(r["weights_sha1"])
+    before, after = statistics.median(times["before"]), statistics.median(times["after"])
+    row = {"task": task, "method": method, "model": model, "fit_s": times, "median_before_s": before,
+           "median_after_s": after, "speedup": before / after, "same_weights": sha["before"] == sha["after"],
+           "load": os.getloadavg()[0]}
+    print(f"{task:<6} {method:<20} fit {model}: {before:.1f} s before, {after:.1f} s after (medians of {rounds}) "
+          f"= {before / after:.2f}x; same weights: {row['same_weights']}; load {row['load']:.1f}", flush=True)
+    return row
+
+
 def run(tree: Path, task: str, method: str, model: dict | None = None) -> dict:
     env = {**os.environ, "PYTHONPATH": str(tree), "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
     load0 = os.getloadavg()[0]
@@ -144,7 +188,17 @@ def main() -> None:
                         help="train the methods K1 and K2 steps; estimate the full trial from the slope")
     parser.add_argument("--particles-only", type=int, metavar="ROUNDS",
                         help="only time COMs' particle descent before/after, alternated ROUNDS times")
+    parser.add_argument("--fit-rounds", type=int, metavar="ROUNDS",
+                        help="only time the methods' model fits (with --fit-model overrides), alternated")
+    parser.add_argument("--fit-model", default="{}", help="JSON model overrides for --fit-rounds")
     args = parser.parse_args()
+    if args.fit_rounds:
+        with tempfile.TemporaryDirectory() as tmp:
+            trees = {"before": export(args.baseline, Path(tmp)), "after": ROOT}
+            rows = [fit_rounds(trees, task, method, json.loads(args.fit_model), args.fit_rounds)
+                    for task in args.tasks for method in args.methods]
+        print(f"wrote {write_results(args.name, {'baseline': args.baseline, 'fits': rows})}")
+        return
     if args.particles_only:
         rows = particle_timing(args.particles_only)
         print(f"wrote {write_results(args.name, {'particles': rows})}")
