@@ -104,8 +104,8 @@ def run(tree: Path, task: str, method: str, model: dict | None = None) -> dict:
     env = {**os.environ, "PYTHONPATH": str(tree), "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
     load0 = os.getloadavg()[0]
     t0 = time.perf_counter()
-    out = subprocess.run([sys.executable, "-c", _RUN, task, method, json.dumps(model or {})], env=env, capture_output=True, text=True,
-                         cwd=tempfile.gettempdir())
+    out = subprocess.run([sys.executable, "-c", _RUN, task, method, json.dumps(model or {})], env=env,
+                         capture_output=True, text=True, cwd=tempfile.gettempdir())
     if out.returncode != 0:
         raise SystemExit(f"{method} on {task} failed:\n{out.stderr[-2000:]}")
     row = json.loads(out.stdout.strip().splitlines()[-1])
@@ -146,7 +146,8 @@ def particle_timing(rounds: int, dims: tuple[int, ...] = (30, 4)) -> list[dict]:
         net, space = BatchedMLP(d, 1, (256, 256), 2, generator=g), RelaxedDesignSpace(d)
         z0, grad = torch.rand(2, 128, d, generator=g), InputGradient(net)
         step = 0.05 * d**0.5 * 0.29  # particle lr x sqrt(d) x a typical design scale
-        same = torch.equal(_autograd_descent(net, space, z0, 50, step), descend_particles(net, space, z0, 50, step, grad))
+        same = torch.equal(_autograd_descent(net, space, z0, 50, step),
+                           descend_particles(net, space, z0, 50, step, grad))
         times = {"autograd": [], "by hand": []}
         for _ in range(rounds):
             for name, fn in (("autograd", lambda: _autograd_descent(net, space, z0, 50, step)),
