@@ -18,6 +18,14 @@ Both references state the particle step and the limit in z-scored units; here th
 the designs' standard deviation and the limit by each objective's normalized standard deviation.
 Particles stay inside the design box (the references' boxes are unbounded z-scores). Discrete
 designs move as logits (Design-Bench's relaxation).
+
+Cost: the particles are nearly all of it (50 input gradients per training step against one forward
+and backward for the step itself). Their gradient is written out by hand
+(``training.InputGradient``): autograd's ops in its order over buffers reused across steps, without
+a graph and without the output layer's forward; weights, proposals and HV are bitwise those of the
+autograd loop it replaced. What remains is two ``B x h x h`` products per net and particle step,
+which no restructuring removes without fewer steps: at the cpu budget a COMs trial stays several
+times a plain ensemble trial (figures in ``benchmarks/README.md``).
 """
 
 from __future__ import annotations
@@ -30,7 +38,7 @@ import torch
 from dist_ombo.models.ensemble import EnsembleSurrogate
 from dist_ombo.models.relaxed_space import RelaxedDesignSpace
 from dist_ombo.models.robust.base import RobustConfig, prepare
-from dist_ombo.models.robust.training import Progress, adam, mse_terms, train_loop
+from dist_ombo.models.robust.training import InputGradient, Progress, adam, mse_terms, train_loop
 from dist_ombo.problem import OfflineProblem
 from dist_ombo.validation import require_count, require_positive
 
@@ -56,14 +64,21 @@ class COMsConfig(RobustConfig):
 
 
 def descend_particles(net: torch.nn.Module, space: RelaxedDesignSpace, z0: torch.Tensor, steps: int,
-                      step_size: float) -> torch.Tensor:
+                      step_size: float, input_grad: InputGradient | None = None) -> torch.Tensor:
     """Plain gradient descent on each net's own prediction from ``z0`` ``(n_nets, B, F)``: the
-    designs a minimizing search would move to (COMs' ``x_neg``); detached result."""
+    designs a minimizing search would move to (COMs' ``x_neg``); detached result.
+
+    The gradient comes from ``InputGradient`` (autograd's arithmetic without its graph; pass one
+    to reuse its buffers across calls), through the softmax of discrete designs by autograd."""
+    grad_of = InputGradient(net) if input_grad is None else input_grad
     z = z0.detach().clone()
     for _ in range(steps):
-        z.requires_grad_(True)
-        pred = net(space.features(z))
-        grad, = torch.autograd.grad(pred.sum(), z)
+        if space.discrete:
+            z.requires_grad_(True)
+            x = space.features(z)
+            grad, = torch.autograd.grad(x, z, grad_of(x.detach()))
+        else:
+            grad = grad_of(z)
         z = (z - step_size * grad).detach()
         space.project_(z)
     return z
@@ -84,12 +99,13 @@ def fit_coms(problem: OfflineProblem, config: COMsConfig, seed: int,
     y_std = prep.t_tr.std(dim=0) if len(prep.t_tr) > 1 else torch.ones(prep.n_obj, device=prep.device)
     limit = config.overestimation_limit * y_std[prep.net_objective()]
     g_noise = prep.generators[2]
+    input_grad = InputGradient(net)
 
     def step(idx):
         xb = prep.x_tr[idx]
         if config.noise_std > 0:
             xb = xb + config.noise_std * z_scale * torch.randn(xb.shape, generator=g_noise).to(xb.device)
-        z_neg = descend_particles(net, space, space.to_z(xb), config.particle_steps, step_size)
+        z_neg = descend_particles(net, space, space.to_z(xb), config.particle_steps, step_size, input_grad)
         pred_pos = net(xb)
         pred_neg = net(space.features(z_neg))
         mse = mse_terms(pred_pos, prep.targets(idx))

@@ -37,6 +37,11 @@ differentiates through Adam); the soft-label outer loss uses a training minibatc
 uses all the data); ICT's validation designs are each objective's best (the reference's MOO port
 takes the worst 128 under minimization) and its neighbours get independent noise per dimension
 (the reference draws one scalar per neighbour).
+
+Cost (restructured, bitwise the same weights as before): pretraining steps through the ensemble's
+``MSEStep``; Tri-mentoring forwards each step's neighbours once for the votes, the soft labels'
+inner step and the mentoring step (the weights do not change in between); ICT's first co-teaching
+round reuses the pseudo-label forward.
 """
 
 from __future__ import annotations
@@ -47,6 +52,7 @@ import torch
 from torch.nn import functional as F
 
 from dist_ombo.errors import ConfigError
+from dist_ombo.models.batched_mlp import MSEStep
 from dist_ombo.models.ensemble import EnsembleSurrogate
 from dist_ombo.models.robust.base import Prepared, RobustConfig, prepare
 from dist_ombo.models.robust.training import MaskedAdam, Progress, adam, forward_with, mse_terms, train_loop
@@ -107,17 +113,15 @@ class TriMentoringConfig(RobustConfig):
 
 
 def _pretrain(prep: Prepared, cfg, progress: Progress | None):
+    """MSE pretraining of every net, stepped by ``MSEStep`` (the ensemble's hand-written forward
+    and backward into reused buffers; bitwise the autograd step)."""
     net = prep.new_net()
-    opt = adam(net.parameters(), cfg)
+    mse_step = MSEStep(net, adam(net.parameters(), cfg))
 
     def step(idx):
-        mse = mse_terms(net(prep.x_tr[idx]), prep.targets(idx))
-        opt.zero_grad(set_to_none=True)
-        mse.sum().backward()
-        opt.step()
-        return mse.detach().sum(), {}
+        return mse_step(prep.x_tr[idx], prep.targets(idx)), {}
 
-    return net, train_loop(prep, cfg, net, opt, step, progress)
+    return net, train_loop(prep, cfg, net, mse_step.optimizer, step, progress)
 
 
 class _Candidates:
@@ -208,11 +212,14 @@ def fit_ict(problem: OfflineProblem, config: ICTConfig, seed: int,
         x_nb = space.features(cands.per_net(nb))  # (n_nets, N, F)
         with torch.no_grad():
             labels = net(x_nb)[..., 0].reshape(N_MODELS, m, -1)  # every model's pseudo-labels
+        current = labels  # the models' predictions now (recomputed after each round's step)
         for teacher in reversed(range(N_MODELS)):
             students = member != teacher
             target = labels[teacher]  # (m, N)
-            with torch.no_grad():
-                losses = (net(x_nb)[..., 0].reshape(N_MODELS, m, -1) - target).square()
+            if current is None:
+                with torch.no_grad():
+                    current = net(x_nb)[..., 0].reshape(N_MODELS, m, -1)
+            losses = (current - target).square()
             idx = coteach_indices(losses, nc, teacher).reshape(n_nets, nc)
             x_tr, y_tr = x_nb[ar, idx], cands.per_net(target)[ar, idx]  # (n_nets, nc, F), (n_nets, nc)
             w = torch.ones(n_nets, nc, device=prep.device, requires_grad=True)
@@ -228,6 +235,7 @@ def fit_ict(problem: OfflineProblem, config: ICTConfig, seed: int,
             w = reweight(g_w, w.detach(), config.reweight_lr, config.weight_clip)
             grads = torch.autograd.grad(weighted_loss(params, w), params)
             teach_opt.step(grads, students)
+            current = None
             mean_w.append(float(w[students].mean()))
     history.append({**history[-1], "finetune_steps": config.finetune_steps, "val_loss": prep.val_mse(net),
                     "mean_sample_weight": sum(mean_w) / max(len(mean_w), 1)})
@@ -285,8 +293,10 @@ def fit_tri_mentoring(problem: OfflineProblem, config: TriMentoringConfig, seed:
         nb = cands.neighbours(config.n_neighbors, config.noise, g_noise)  # (m, C, K, F)
         C, K = nb.shape[1], nb.shape[2]
         x_nb = space.features(cands.per_net(nb.flatten(1, 2)))  # (n_nets, C*K, F)
-        with torch.no_grad():
-            preds = net(x_nb)[..., 0].reshape(N_MODELS, m, C, K)
+        # One forward serves the votes, the soft labels' inner step and the mentoring step: the
+        # weights do not change in between, so a second forward would repeat the same products.
+        out = _fwd(params, x_nb, slope)[..., 0].reshape(n_nets, C, K)
+        preds = out.detach().reshape(N_MODELS, m, C, K)
         votes = pairwise_votes(preds, pairs)  # (3, m, C, P)
         consensus = consensus_labels(preds, pairs, config.majority_voting)  # (m, C, P)
         mask = (votes != consensus).float().reshape(n_nets, -1)  # pairs each model disagrees on
@@ -295,19 +305,15 @@ def fit_tri_mentoring(problem: OfflineProblem, config: TriMentoringConfig, seed:
             cands.step()
             continue
         labels = consensus.unsqueeze(0).expand(N_MODELS, -1, -1, -1).reshape(n_nets, -1).clone()
-
-        def pair_loss(ps, lab, x_nb=x_nb, C=C, K=K, mask=mask):
-            return mentoring_loss(_fwd(ps, x_nb, slope)[..., 0].reshape(n_nets, C, K), pairs, lab, mask).sum()
-
         if config.soft_label:
             labels.requires_grad_(True)
-            inner = torch.autograd.grad(pair_loss(params, labels), params, create_graph=True)
+            inner = torch.autograd.grad(mentoring_loss(out, pairs, labels, mask).sum(), params, create_graph=True)
             virtual = _virtual(params, inner, config.mentor_lr)
             rows = torch.randint(0, n_train, (n_nets, bs), generator=g_batch).to(prep.device)
             outer = mse_terms(_fwd(virtual, prep.x_tr[rows], slope), prep.targets(rows)).sum()
             g_lab, = torch.autograd.grad(outer, labels)
             labels = (labels.detach() - config.label_lr * g_lab).clamp(0.0, 1.0)
-        grads = torch.autograd.grad(pair_loss(params, labels), params)
+        grads = torch.autograd.grad(mentoring_loss(out, pairs, labels, mask).sum(), params)
         with torch.no_grad():
             for p, g in zip(params, grads):
                 p.sub_(config.mentor_lr * g)

@@ -153,3 +153,61 @@ class MaskedAdam:
             v.copy_(torch.where(keep, b2 * v + (1 - b2) * g * g, v))
             upd = self.lr * (m / c1.reshape(shape)) / ((v / c2.reshape(shape)).sqrt() + self.eps)
             p.sub_(torch.where(keep, upd, torch.zeros_like(upd)))
+
+
+class InputGradient:
+    """The gradient of each net's summed prediction with respect to its inputs, for inner loops
+    that move designs thousands of times per training step (COMs' particles), written out by hand
+    over buffers reused across calls.
+
+    Autograd records a graph and allocates every activation afresh on each call; at the cpu
+    budget's widths that bookkeeping costs about as much as the products. Here the forward keeps
+    only what the backward needs (the hidden pre-activations; the output layer's value is never
+    used, so it is not computed) and the backward runs the ops autograd runs, in its order and
+    with its operand layouts (``baddbmm``; ``leaky_relu_backward``; ``bmm`` with the transposed
+    weight view), so the result equals ``torch.autograd.grad(net(x).sum(), x)`` bit for bit on
+    one machine (``tests/models/robust/test_robust_coms.py``). The gradient of a sum with respect
+    to the output layer's input is that layer's weight column, exactly (a product with 1).
+    """
+
+    def __init__(self, net: torch.nn.Module) -> None:
+        if net.out_features != 1:
+            raise ValueError(f"InputGradient needs nets with one output, got {net.out_features}")
+        self.net = net
+        self._key: tuple | None = None
+        self._bufs: dict[str, list[torch.Tensor]] = {}
+
+    def _buffers(self, x: torch.Tensor) -> dict[str, list[torch.Tensor]]:
+        widths = self.net.sizes[1:-1]
+        key = (tuple(x.shape), x.dtype, x.device)
+        if key != self._key:
+            n, rows = x.shape[0], x.shape[1]
+            new = lambda w: torch.empty(n, rows, w, dtype=x.dtype, device=x.device)  # noqa: E731
+            self._bufs = {"z": [new(w) for w in widths], "act": [new(w) for w in widths[:-1]],
+                          "grad_act": [new(w) for w in widths[:-1]], "grad_z": [new(w) for w in widths],
+                          "grad_x": [new(x.shape[-1])]}
+            self._key = key
+        return self._bufs
+
+    @torch.no_grad()
+    def __call__(self, x: torch.Tensor) -> torch.Tensor:
+        """``x`` ``(n_nets, B, in)`` -> ``d sum(net(x)) / dx`` ``(n_nets, B, in)``; the returned
+        tensor is a buffer overwritten by the next call."""
+        net = self.net
+        ws, bs = list(net.weights), list(net.biases)
+        slope, last = net.negative_slope, len(ws) - 1
+        buf = self._buffers(x)
+        z, act, grad_act, grad_z = buf["z"], buf["act"], buf["grad_act"], buf["grad_z"]
+        h = x
+        for k in range(last):
+            torch.baddbmm(bs[k], h, ws[k], out=z[k])
+            if k < last - 1:
+                torch.ops.aten.leaky_relu.out(z[k], slope, out=act[k])
+                h = act[k]
+        # d sum / d (last hidden activation): the output weight column, the same for every row
+        g = ws[last].transpose(1, 2).expand(-1, x.shape[1], -1)
+        for k in range(last - 1, -1, -1):
+            g = torch.ops.aten.leaky_relu_backward.grad_input(g, z[k], slope, False, grad_input=grad_z[k])
+            out = grad_act[k - 1] if k > 0 else buf["grad_x"][0]
+            g = torch.bmm(g, ws[k].transpose(1, 2), out=out)
+        return g

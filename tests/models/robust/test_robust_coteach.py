@@ -9,10 +9,12 @@ import numpy as np
 import torch
 
 from dist_ombo.models.batched_mlp import BatchedMLP
+from dist_ombo.models.robust.base import prepare
 from dist_ombo.models.robust.coteach import (
-    ICTConfig, TriMentoringConfig, consensus_labels, coteach_indices, fit_ict, fit_tri_mentoring,
+    ICTConfig, TriMentoringConfig, _pretrain, consensus_labels, coteach_indices, fit_ict, fit_tri_mentoring,
     mentoring_loss, pair_index, pairwise_votes, reweight,
 )
+from dist_ombo.models.robust.training import adam, mse_terms, train_loop
 from dist_ombo.problem import OfflineProblem
 
 LOWER, UPPER = np.zeros(4), np.ones(4)
@@ -83,3 +85,26 @@ def test_ict_and_tri_mentoring_train_three_models_per_objective(wavy):
         assert np.isfinite(model.history[-1][key]) and np.isfinite(model.history[-1]["val_loss"])
         assert model.predict(X[:4])[0].shape == (4, 2)
     assert 0 <= ict.history[-1]["mean_sample_weight"] <= 2
+
+
+def test_pretraining_through_mse_step_equals_the_autograd_step_bit_for_bit(wavy):
+    """``_pretrain`` steps by ``MSEStep``; the autograd step it replaced gives the same weights."""
+    X, Y = wavy
+    cfg = TriMentoringConfig(**{**FAST, "epochs": 3})
+    prep = lambda: prepare(X, np.hstack([Y, -Y]), LOWER, UPPER, None, cfg, seed=0, n_members=3)  # noqa: E731
+    net, history = _pretrain(prep(), cfg, None)
+
+    p = prep()
+    ref = p.new_net()
+    opt = adam(ref.parameters(), cfg)
+
+    def step(idx):
+        mse = mse_terms(ref(p.x_tr[idx]), p.targets(idx))
+        opt.zero_grad(set_to_none=True)
+        mse.sum().backward()
+        opt.step()
+        return mse.detach().sum(), {}
+
+    ref_history = train_loop(p, cfg, ref, opt, step, None)
+    assert history == ref_history and history[-1]["steps"] > 1
+    assert all(torch.equal(a, b) for a, b in zip(net.parameters(), ref.parameters()))
