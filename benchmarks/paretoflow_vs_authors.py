@@ -201,7 +201,10 @@ def prediction_error(proxies, Z: torch.Tensor, Yz: np.ndarray) -> float:
     return float(np.abs(pred - Yz).mean())
 
 
-def compare(pf, name: str, seed: int, budget: str, gammas: list[float], proxy_epochs: int) -> list[dict[str, Any]]:
+def compare(pf, name: str, seed: int, budget: str, gammas: list[float], proxy_epochs: int,
+            save=lambda rows: None) -> list[dict[str, Any]]:
+    """Every variant on one (task, seed); ``save(rows)`` after each row (a long run keeps what it
+    finished)."""
     torch.set_num_threads(1)
     task, spec, resolved = check_trial(TrialConfig(task=name, method="paretoflow", seed=seed, budget=budget))
     data = task.dataset(seed)
@@ -233,7 +236,7 @@ def compare(pf, name: str, seed: int, budget: str, gammas: list[float], proxy_ep
                           "abs_error_data": prediction_error(ours_as_proxies, Z, ptask.input_y)},
     }
     base = {"task": name, "seed": seed, "flow_steps": flow_steps, "batch_size": batch, "our_flow_train_s": f_train,
-            "authors_flow_train_s": pf_train}
+            "authors_flow_train_s": pf_train, "predictors": predictors}
     theirs, ours = predictors["authors_proxies"], predictors["our_surrogate"]
     print(f"{name} seed {seed}: guidance gradient at D(best) authors' proxies {theirs['grad_norm_dbest']:.3f} "
           f"ours {ours['grad_norm_dbest']:.3f}; error on data {theirs['abs_error_data']:.4f} / "
@@ -245,6 +248,7 @@ def compare(pf, name: str, seed: int, budget: str, gammas: list[float], proxy_ep
         row = {**base, "variant": variant, "gamma": gamma, "n_proposals": len(proposals), "hv_ratio": m["hv_ratio"],
                "copy_fraction": m["copy_fraction"], "novelty": m["novelty"], "search_s": seconds, **kw}
         rows.append(row)
+        save(rows)
         print(f"{name} seed {seed} gamma {gamma:<5g} {variant:<55} HV/D(best) {row['hv_ratio']:.4f} copies "
               f"{row['copy_fraction']:.2f} n {len(proposals)} {seconds:.0f}s", flush=True)
 
@@ -254,8 +258,8 @@ def compare(pf, name: str, seed: int, budget: str, gammas: list[float], proxy_ep
             ctx = SearchContext(surrogate, problem, N_PROPOSALS, seed_search, None, {"generator": flow})
             (props, _), secs = timed(run_paretoflow, ctx, search)
             record(f"ours ({n_weights} weights)", gamma, props, secs)
-        runs = [("authors", proxies, False), ("authors+our_surrogate", ours_as_proxies, False),
-                ("authors+our_surrogate+our_initial_set", ours_as_proxies, True)]
+        runs = [("authors+our_surrogate", ours_as_proxies, False),
+                ("authors+our_surrogate+our_initial_set", ours_as_proxies, True), ("authors", proxies, False)]
         for variant, prox, our_init in runs:
             try:
                 res_x, fixed, secs = run_authors(pf, ptask, pflow, prox, resolved.search.steps, gamma, seed_search,
@@ -263,11 +267,10 @@ def compare(pf, name: str, seed: int, budget: str, gammas: list[float], proxy_ep
             except AssertionError as exc:  # the package asserts >= 256 distinct archive rows
                 print(f"{name} seed {seed} gamma {gamma:g} {variant}: the package stopped: {exc}", flush=True)
                 rows.append({**base, "variant": variant, "gamma": gamma, "error": str(exc).split("\n")[0]})
+                save(rows)
                 continue
             record(variant, gamma, res_x, secs)
             record(variant + ", selection on y_hat", gamma, fixed, secs)
-    for r in rows:
-        r["predictors"] = predictors
     return rows
 
 
@@ -284,14 +287,16 @@ def main() -> None:
     if pf is None:
         return
     gammas = [float(g) for g in args.gammas.split(",")]
-    rows: list[dict[str, Any]] = []
-    path = None
+    done: list[dict[str, Any]] = []
+
+    def save(rows):
+        return write_results(args.results, {"method": "paretoflow", "budget": args.budget, "package": version,
+                                            "proxy_epochs": args.proxy_epochs, "rows": done + rows})
+
     for name in args.tasks.split(","):
         for seed in (int(s) for s in args.seeds.split(",")):
-            rows += compare(pf, name, seed, args.budget, gammas, args.proxy_epochs)
-            path = write_results(args.results, {"method": "paretoflow", "budget": args.budget, "package": version,
-                                                "proxy_epochs": args.proxy_epochs, "rows": rows})
-    print(f"wrote {path}")
+            done += compare(pf, name, seed, args.budget, gammas, args.proxy_epochs, save)
+    print(f"wrote {save([])}")
 
 
 if __name__ == "__main__":
