@@ -263,9 +263,10 @@ def run_conditional(method, task, data, problem, surrogate, generator, seed_sear
             **sample_landing(task, data, seen["samples"], generator, search)}
 
 
-def diagnose_conditional(method: str, name: str, seed: int, budget: str, sweeps: list[str]) -> list[dict[str, Any]]:
+def diagnose_conditional(method: str, name: str, seed: int, budget: str, sweeps: list[str],
+                         train_steps=TRAIN_STEPS, save=lambda rows: None) -> list[dict[str, Any]]:
     """DDOM's or CVAE's sweeps on one (task, seed); the surrogate is trained once, the generator
-    once per training setting."""
+    once per training setting; ``save(rows)`` after each row (a long run keeps what it finished)."""
     torch.set_num_threads(1)
     task, spec, resolved = check_trial(TrialConfig(task=name, method=method, seed=seed, budget=budget))
     data = task.dataset(seed)
@@ -289,6 +290,7 @@ def diagnose_conditional(method: str, name: str, seed: int, budget: str, sweeps:
     def record(sweep, value, **kw):
         row = {**base, "sweep": sweep, "value": value, **kw}
         rows.append(row)
+        save(rows)
         print(f"{method} {name} seed {seed} {sweep:<12} {value!s:<8} HV/D(best) {row['hv_ratio']:.4f} copies "
               f"{row['copy_fraction']:.2f} proposals true {row.get('new_true_mean', float('nan')):.3f} "
               f"dominated {row.get('new_dominated_by_dbest', float('nan')):.2f} | samples true "
@@ -313,7 +315,7 @@ def diagnose_conditional(method: str, name: str, seed: int, budget: str, sweeps:
         variant, v_train = train(spec.generator, dataclasses.replace(resolved.generator, reweight=other), seed_gen)
         record("reweight", other, generator_train_s_variant=v_train, **run(variant, resolved.search))
     if "train_steps" in sweeps:
-        for steps in TRAIN_STEPS:
+        for steps in train_steps:
             if steps != resolved.generator.max_steps:
                 cfg = dataclasses.replace(resolved.generator, max_steps=steps,
                                           epochs=max(resolved.generator.epochs, 1000))
@@ -331,6 +333,8 @@ def main() -> None:
     parser.add_argument("--sweeps", default=None,
                         help="paretoflow: guidance,initial_set,predictor,flow_steps (all by default); "
                              "ddom / cvae: target,guidance,reweight,train_steps (all by default)")
+    parser.add_argument("--train-steps", default=",".join(map(str, TRAIN_STEPS)),
+                        help="ddom / cvae: generator training minibatches to compare with the shipped")
     parser.add_argument("--results", default=None, help="results file name (default: by method)")
     args = parser.parse_args()
     methods = args.methods.split(",")
@@ -343,17 +347,21 @@ def main() -> None:
     else:
         sweeps = (args.sweeps or "target,guidance,reweight,train_steps").split(",")
         results = args.results or "generator_diagnostics_" + "_".join(methods)
+    train_steps = [int(s) for s in args.train_steps.split(",")]
     rows: list[dict[str, Any]] = []
-    path = None
+
+    def save(new):
+        return write_results(results, {"method": ",".join(methods), "budget": args.budget, "rows": rows + new})
+
     for name in args.tasks.split(","):
         for seed in (int(s) for s in args.seeds.split(",")):
             for method in methods:
                 if method == "paretoflow":
                     rows += diagnose(name, seed, args.budget, sweeps)
                 else:
-                    rows += diagnose_conditional(method, name, seed, args.budget, sweeps)
-                path = write_results(results, {"method": ",".join(methods), "budget": args.budget, "rows": rows})
-    print(f"wrote {path}")
+                    rows += diagnose_conditional(method, name, seed, args.budget, sweeps, train_steps, save)
+                save([])
+    print(f"wrote {save([])}")
 
 
 if __name__ == "__main__":
