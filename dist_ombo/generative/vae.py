@@ -45,6 +45,7 @@ from dist_ombo.errors import DataError
 from dist_ombo.generative.common import (
     STATE_FORMAT,
     DesignCodec,
+    FlatAdam,
     Progress,
     check_objectives,
     check_training_fields,
@@ -299,7 +300,7 @@ def cbas_refit(prior: VAEGenerator, surrogate: Any, Y: np.ndarray, settings: CbA
     Y = np.asarray(Y, dtype=np.float64)
     y_mean, y_std = Y.mean(axis=0), np.where(Y.std(axis=0) > 0, Y.std(axis=0), 1.0)
     W = simplex_weights(Y.shape[1], settings.n_weights)
-    opt = torch.optim.Adam(q.net.parameters(), lr=settings.lr)
+    opt = FlatAdam(list(q.net.parameters()), lr=settings.lr)  # bitwise torch.optim.Adam, one op per update
     gamma = np.full(len(W), np.inf)
     n_evals = 0
     dev = q.device
