@@ -77,6 +77,74 @@ def mlp(sizes: list[int], activation: type[nn.Module], generator: torch.Generato
     return nn.Sequential(*layers)
 
 
+_SELU_ALPHA, _SELU_SCALE = 1.6732632423543772848170429916717, 1.0507009873554804934193349852946
+
+
+def _activation_backward(act: nn.Module, grad: torch.Tensor, z: torch.Tensor) -> torch.Tensor:
+    """The backward autograd runs for ``act`` applied to ``z`` (derivatives.yaml's formula)."""
+    if isinstance(act, nn.LeakyReLU):
+        return torch.ops.aten.leaky_relu_backward(grad, z, act.negative_slope, False)
+    if isinstance(act, nn.SiLU):
+        return torch.ops.aten.silu_backward(grad, z)
+    if isinstance(act, nn.SELU):  # selu is elu(alpha, scale) underneath
+        return torch.ops.aten.elu_backward(grad, _SELU_ALPHA, _SELU_SCALE, 1.0, False, z)
+    raise TypeError(f"no hand-written backward for {type(act).__name__}")
+
+
+class _MLPFunction(torch.autograd.Function):
+    """A whole ``mlp`` as one autograd node: the forward runs ``nn.Linear``'s ``addmm`` and the
+    activations, keeping their inputs; the backward runs what autograd's ``AddmmBackward0`` and
+    activation nodes compute, op for op (weight: ``grad.t() @ input``; input: ``grad @ W``; bias:
+    ``grad.sum(0)``), so gradients are bitwise the same, without a graph node, a transpose view and
+    two gradient accumulations per layer, which at a generator's sizes (batch 128, width 256) cost
+    about as much as the matmuls."""
+
+    @staticmethod
+    def forward(ctx, x: torch.Tensor, activations: tuple[nn.Module, ...], *params: torch.Tensor) -> torch.Tensor:
+        h, saved = x, []
+        last = len(params) // 2 - 1
+        for k in range(last + 1):
+            w, b = params[2 * k], params[2 * k + 1]
+            saved.append(h)
+            z = torch.addmm(b, h, w.t())
+            if k < last:
+                saved.append(z)
+                h = activations[k](z)
+            else:
+                h = z
+        ctx.activations = activations
+        ctx.save_for_backward(*saved, *params)
+        return h
+
+    @staticmethod
+    def backward(ctx, grad: torch.Tensor):
+        n_layers = len(ctx.activations) + 1
+        tensors = ctx.saved_tensors
+        saved, params = tensors[:2 * n_layers - 1], tensors[2 * n_layers - 1:]
+        grads: list[torch.Tensor | None] = [None] * len(params)
+        g, grad_x = grad, None
+        for k in range(n_layers - 1, -1, -1):
+            h, w = saved[2 * k], params[2 * k]
+            grads[2 * k] = g.t().mm(h)
+            grads[2 * k + 1] = g.sum(0)
+            if k > 0:
+                g = _activation_backward(ctx.activations[k - 1], g.mm(w), saved[2 * k - 1])
+            elif ctx.needs_input_grad[0]:
+                grad_x = g.mm(w)
+        return (grad_x, None, *grads)
+
+
+def mlp_forward(net: nn.Sequential, x: torch.Tensor) -> torch.Tensor:
+    """``net(x)`` for a 2-d ``x`` and an ``mlp`` network, bitwise, as one autograd node (see
+    ``_MLPFunction``; ``tests/generative/test_speedups.py`` checks output and gradients)."""
+    if x.dim() != 2:
+        return net(x)
+    layers = list(net)
+    linears, activations = layers[0::2], tuple(layers[1::2])
+    params = [t for lin in linears for t in (lin.weight, lin.bias)]
+    return _MLPFunction.apply(x, activations, *params)
+
+
 def module_arrays(module: nn.Module) -> dict[str, np.ndarray]:
     """A module's parameters and buffers as CPU numpy copies (picklable, torch-free)."""
     return {k: v.detach().cpu().numpy().copy() for k, v in module.state_dict().items()}

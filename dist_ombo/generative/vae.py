@@ -53,6 +53,7 @@ from dist_ombo.generative.common import (
     goodness,
     load_arrays,
     mlp,
+    mlp_forward,
     module_arrays,
     randn,
     train_minibatches,
@@ -125,13 +126,13 @@ class DesignVAE(nn.Module):
 
     # -------------------------------------------------------------- distributions
     def encode(self, F: torch.Tensor, c: torch.Tensor | None) -> tuple[torch.Tensor, torch.Tensor]:
-        h = self.encoder(F if c is None else torch.cat([F, c], dim=1))
+        h = mlp_forward(self.encoder, F if c is None else torch.cat([F, c], dim=1))
         mu, log_var = h.chunk(2, dim=1)
         return mu, log_var.clamp(-12.0, 8.0)
 
     def decode(self, z: torch.Tensor, c: torch.Tensor | None) -> tuple[torch.Tensor, torch.Tensor | None]:
         """Continuous: ``(mean, log_std)``; discrete: ``(logits (n, L, v), None)``."""
-        h = self.decoder(z if c is None else torch.cat([z, c], dim=1))
+        h = mlp_forward(self.decoder, z if c is None else torch.cat([z, c], dim=1))
         if self.codec.discrete:
             return h.reshape(len(h), self.codec.length, self.codec.n_categories), None
         mean, raw = h.chunk(2, dim=1)

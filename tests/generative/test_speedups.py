@@ -7,7 +7,7 @@ import pytest
 import torch
 from torch import nn
 
-from dist_ombo.generative.common import FlatAdam, mlp
+from dist_ombo.generative.common import FlatAdam, mlp, mlp_forward
 
 
 def _train(net: nn.Module, opt, steps: int = 25) -> list[torch.Tensor]:
@@ -45,3 +45,19 @@ def test_flat_adam_refuses_a_step_without_gradients():
     opt = FlatAdam(list(net.parameters()), lr=1e-2)
     with pytest.raises(RuntimeError, match="no gradient"):
         opt.step()
+
+
+@pytest.mark.parametrize("activation", [nn.LeakyReLU, nn.SiLU, nn.SELU])
+def test_mlp_forward_matches_the_sequential_in_output_and_gradients(activation):
+    g = torch.Generator().manual_seed(2)
+    net = mlp([6, 40, 24, 5], activation, g)
+    x = torch.randn((50, 6), generator=g)
+    weights = torch.randn((50, 5), generator=g)
+    grads = []
+    for forward in (net, lambda v: mlp_forward(net, v)):
+        xi = x.clone().requires_grad_(True)
+        out = forward(xi)
+        net.zero_grad(set_to_none=True)
+        (out.tanh() * weights).sum().backward()
+        grads.append([out.detach(), xi.grad, *[p.grad.clone() for p in net.parameters()]])
+    assert all(torch.equal(a, b) for a, b in zip(*grads))
