@@ -9,12 +9,15 @@ and this tree, trial by trial, so both see the same machine load. Reported per t
 training and search seconds, the ratio of the total to the plain trial of the same task and
 tree, the CPU seconds of the trial process and their ratio (robust to a loaded machine, where a
 process gets a fraction of a core), the load average while it ran, and the HV (with the committed
-``results/compare`` value where that trial exists). A generator trial here trains the ensemble and the generator one after the other;
-a sweep trains them in two parallel actors, so ``gen_train_s`` (the trial's training time less the
-plain trial's) is also shown.
+``results/compare`` value where that trial exists). A generator trial here trains the ensemble
+and the generator one after the other; a sweep trains them in two parallel actors, so
+``gen_train_s`` (the trial's training time less the plain trial's) is also shown.
 
     python -m benchmarks.bench_slow_schemes_generators            # baseline: merge-base with main
     python -m benchmarks.bench_slow_schemes_generators --tasks zdt1 --methods cvae --baseline 1d825df
+
+On a loaded machine the parts can run side by side in several processes (``--plain after`` /
+``--plain none``, one task and method each) and be combined with ``--merge`` (see the README).
 """
 
 from __future__ import annotations
@@ -69,62 +72,80 @@ def merge_base() -> str:
     return out.stdout.strip() or "main"
 
 
+def measure(tasks: list[str], methods: list[str], seed: int, baseline: str, plain: str) -> list[dict]:
+    """Trials alternating between the two trees; ``plain``: run the plain trial with ``both`` trees,
+    ``after`` only (the ensemble's code is the same in both), or ``none``."""
+    rows = []
+    with tempfile.TemporaryDirectory() as tmp:
+        trees = {"before": export(baseline, Path(tmp)), "after": ROOT}
+        for task in tasks:
+            todo = [(PLAIN, v) for v in trees if plain == "both" or (plain == "after" and v == "after")]
+            todo += [(m, v) for m in methods for v in trees]
+            for method, version in todo:
+                r = run(trees[version], task, method, seed)
+                r.update(task=task, method=method, version=version, committed_hv=committed_hv(task, method, seed))
+                rows.append(r)
+                print(f"{task:<5} {method:<15} {version:<6} total {r['time_total_s']:6.1f} s  train "
+                      f"{r['time_train_s']:6.1f}  search {r['time_search_s']:5.1f}  cpu {r['cpu_s']:6.1f} s  "
+                      f"HV {r['hv']:.9f}  committed {r['committed_hv']}  load {r['load_avg']}", flush=True)
+    return rows
+
+
+def summarize(rows: list[dict]) -> dict:
+    """Per task and generator: before/after seconds (wall and CPU), their ratio to the plain trial
+    of the same task (the same tree's where both ran, else the one plain trial), HV difference."""
+    summary = {}
+    for task in sorted({r["task"] for r in rows}):
+        plains = {r["version"]: r for r in rows if r["task"] == task and r["method"] == PLAIN}
+        for method in GENERATORS:
+            pair = {r["version"]: r for r in rows if r["task"] == task and r["method"] == method}
+            if len(pair) < 2 or not plains:
+                continue
+            s = {"plain_s": {v: p["time_total_s"] for v, p in plains.items()},
+                 "plain_cpu_s": {v: p["cpu_s"] for v, p in plains.items()}}
+            for v, r in pair.items():
+                p = plains.get(v) or next(iter(plains.values()))
+                s.update({f"{v}_s": r["time_total_s"], f"{v}_cpu_s": r["cpu_s"],
+                          f"ratio_{v}": r["time_total_s"] / p["time_total_s"],
+                          f"cpu_ratio_{v}": r["cpu_s"] / p["cpu_s"],
+                          f"gen_train_{v}_s": r["time_train_s"] - p["time_train_s"], f"hv_{v}": r["hv"]})
+            s["speedup"] = s["before_s"] / s["after_s"]
+            s["cpu_speedup"] = s["before_cpu_s"] / s["after_cpu_s"]
+            s["hv_difference"] = abs(s["hv_before"] - s["hv_after"])
+            summary[f"{task}/{method}"] = s
+            print(f"{task}/{method}: {s['before_s']:.1f} -> {s['after_s']:.1f} s ({s['speedup']:.2f}x), "
+                  f"x{s['ratio_before']:.2f} -> x{s['ratio_after']:.2f} plain; cpu {s['before_cpu_s']:.1f} -> "
+                  f"{s['after_cpu_s']:.1f} s ({s['cpu_speedup']:.2f}x), x{s['cpu_ratio_before']:.2f} -> "
+                  f"x{s['cpu_ratio_after']:.2f} plain; |HV after - before| {s['hv_difference']:.1e}")
+    return summary
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--tasks", nargs="+", default=["zdt1", "re21"])
-    parser.add_argument("--methods", nargs="+", default=list(GENERATORS), choices=GENERATORS)
+    parser.add_argument("--methods", nargs="*", default=list(GENERATORS), choices=GENERATORS)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--baseline", metavar="REV", help="git revision of 'before' (default: merge-base with main)")
+    parser.add_argument("--plain", choices=("both", "after", "none"), default="both",
+                        help="run the plain ensemble-nsga2 trial with both trees, this tree only, or not at all")
+    parser.add_argument("--merge", nargs="+", type=Path, metavar="JSON",
+                        help="no trials: combine the trials of earlier runs' results (parts run side by side)")
     parser.add_argument("--name", default="slow_schemes_generators")
     args = parser.parse_args()
-    baseline = args.baseline or merge_base()
-    rows = []
     t0 = time.perf_counter()
-    with tempfile.TemporaryDirectory() as tmp:
-        trees = {"before": export(baseline, Path(tmp)), "after": ROOT}
-        for task in args.tasks:
-            plain: dict[str, float] = {}
-            for method in [PLAIN, *args.methods]:
-                for version, tree in trees.items():
-                    r = run(tree, task, method, args.seed)
-                    if method == PLAIN:
-                        plain[version] = r
-                    base = plain[version]
-                    r.update(task=task, method=method, version=version,
-                             committed_hv=committed_hv(task, method, args.seed),
-                             ratio_to_plain=r["time_total_s"] / base["time_total_s"],
-                             cpu_ratio_to_plain=r["cpu_s"] / base["cpu_s"],
-                             gen_train_s=r["time_train_s"] - base["time_train_s"] if method != PLAIN else 0.0)
-                    rows.append(r)
-                    print(f"{task:<5} {method:<15} {version:<6} total {r['time_total_s']:6.1f} s  train "
-                          f"{r['time_train_s']:6.1f}  (generator ~{r['gen_train_s']:5.1f})  search "
-                          f"{r['time_search_s']:5.1f}  x{r['ratio_to_plain']:.2f} plain  cpu {r['cpu_s']:6.1f} s "
-                          f"x{r['cpu_ratio_to_plain']:.2f}  HV {r['hv']:.9f}  "
-                          f"committed {r['committed_hv']}  load {r['load_avg']}", flush=True)
-    summary = {}
-    for task in args.tasks:
-        for method in args.methods:
-            pair = {r["version"]: r for r in rows if r["task"] == task and r["method"] == method}
-            summary[f"{task}/{method}"] = {
-                "before_s": pair["before"]["time_total_s"], "after_s": pair["after"]["time_total_s"],
-                "speedup": pair["before"]["time_total_s"] / pair["after"]["time_total_s"],
-                "ratio_before": pair["before"]["ratio_to_plain"], "ratio_after": pair["after"]["ratio_to_plain"],
-                "cpu_before_s": pair["before"]["cpu_s"], "cpu_after_s": pair["after"]["cpu_s"],
-                "cpu_ratio_before": pair["before"]["cpu_ratio_to_plain"],
-                "cpu_ratio_after": pair["after"]["cpu_ratio_to_plain"],
-                "hv_before": pair["before"]["hv"], "hv_after": pair["after"]["hv"],
-                "hv_difference": abs(pair["before"]["hv"] - pair["after"]["hv"]),
-            }
-            s = summary[f"{task}/{method}"]
-            print(f"{task}/{method}: {s['before_s']:.1f} -> {s['after_s']:.1f} s ({s['speedup']:.2f}x); "
-                  f"x{s['ratio_before']:.2f} -> x{s['ratio_after']:.2f} plain; cpu {s['cpu_before_s']:.1f} -> "
-                  f"{s['cpu_after_s']:.1f} s, x{s['cpu_ratio_before']:.2f} -> x{s['cpu_ratio_after']:.2f} plain; "
-                  f"|HV after - before| "
-                  f"{s['hv_difference']:.1e}")
+    if args.merge:
+        parts = [json.loads(p.read_text()) for p in args.merge]
+        rows = [r for part in parts for r in part["trials"]]
+        baseline = parts[0]["baseline"]
+        extra = {"parts": [{"file": p.name, "date": part["date"], "wall_s": part["wall_s"]}
+                           for p, part in zip(args.merge, parts)]}
+    else:
+        baseline = args.baseline or merge_base()
+        rows = measure(args.tasks, args.methods, args.seed, baseline, args.plain)
+        extra = {"wall_s": time.perf_counter() - t0}
     loads = [r["load_avg"] for r in rows]
-    payload = {"baseline": baseline, "seed": args.seed, "budget": "cpu", "torch_threads": 1,
-               "wall_s": time.perf_counter() - t0, "load_avg_range": [min(loads), max(loads)],
-               "trials": rows, "summary": summary}
+    payload = {"baseline": baseline, "seed": args.seed, "budget": "cpu", "torch_threads": 1, **extra,
+               "load_avg_range": [min(loads), max(loads)], "trials": rows, "summary": summarize(rows)}
     print(f"wrote {write_results(args.name, payload)}")
 
 
