@@ -100,8 +100,9 @@ class _MLPFunction(torch.autograd.Function):
     activations, keeping their inputs; the backward runs what autograd's ``AddmmBackward0`` and
     activation nodes compute, op for op (weight: ``grad.t() @ input``; input: ``grad @ W``; bias:
     ``grad.sum(0)``), so gradients are bitwise the same, without a graph node, a transpose view and
-    two gradient accumulations per layer, which at a generator's sizes (batch 128, width 256) cost
-    about as much as the matmuls."""
+    two gradient accumulations per layer. At a generator's sizes (batch 128, width 256) the
+    matmuls dominate either way: with ``FlatAdam`` it saves 4-18% of a training step's CPU time
+    (``benchmarks/README.md``)."""
 
     @staticmethod
     def forward(ctx, x: torch.Tensor, activations: tuple[nn.Module, ...], *params: torch.Tensor) -> torch.Tensor:
@@ -325,8 +326,9 @@ class FlatAdam:
     parameter at once, bitwise the same updates.
 
     torch's CPU default is its single-tensor loop: about ten elementwise ops per parameter tensor
-    per step, which for a generator's small nets (12-16 tensors) cost more than the matmuls of a
-    minibatch (profile of a cpu-budget VAE step: 5.7 of 19 ms in Adam). Here the parameters are
+    per step, a fixed cost per tensor that a generator's small nets (12-16 tensors) pay on every
+    step (profile of a cpu-budget VAE step on a loaded machine: 5.7 of 19 ms wall in Adam; in CPU
+    time the saving is smaller, see ``_MLPFunction``). Here the parameters are
     re-pointed into one flat buffer (they stay ordinary ``nn.Parameter`` views of it, so state
     dicts, copies and loading are unchanged), the gradients are gathered into a second one, and
     the same ops as ``torch.optim.adam._single_tensor_adam`` run once over the whole buffer: each
