@@ -42,6 +42,7 @@ from dist_ombo.generative.common import (
     goodness,
     load_arrays,
     mlp,
+    mlp_forward,
     module_arrays,
     rand,
     randn,
@@ -110,7 +111,7 @@ class DDOMGenerator:
         return log_alpha.exp(), (1.0 - (2.0 * log_alpha).exp()).clamp_min(1e-12).sqrt()
 
     def _eps(self, x: torch.Tensor, t: torch.Tensor, c: torch.Tensor, keep: torch.Tensor) -> torch.Tensor:
-        return self.net(torch.cat([x, t, c * keep, keep], dim=1))
+        return mlp_forward(self.net, torch.cat([x, t, c * keep, keep], dim=1))
 
     # -------------------------------------------------------------- fit
     def fit(self, X, Y, lower, upper, n_categories=None, seed: int = 0, progress: Progress | None = None) -> DDOMGenerator:

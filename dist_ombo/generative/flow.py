@@ -50,6 +50,7 @@ from dist_ombo.generative.common import (
     check_training_fields,
     load_arrays,
     mlp,
+    mlp_forward,
     module_arrays,
     rand,
     randn,
@@ -109,7 +110,7 @@ class FlowGenerator:
 
     def velocity(self, z: torch.Tensor, t: float | torch.Tensor) -> torch.Tensor:
         tt = t if isinstance(t, torch.Tensor) else torch.full((len(z), 1), float(t), device=z.device)
-        return self.net(torch.cat([z, tt], dim=1))
+        return mlp_forward(self.net, torch.cat([z, tt], dim=1))
 
     def fit(self, X, Y, lower, upper, n_categories=None, seed: int = 0, progress: Progress | None = None) -> FlowGenerator:
         self.codec = DesignCodec.build(X, lower, upper, n_categories)

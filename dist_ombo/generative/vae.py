@@ -45,6 +45,7 @@ from dist_ombo.errors import DataError
 from dist_ombo.generative.common import (
     STATE_FORMAT,
     DesignCodec,
+    FlatAdam,
     Progress,
     check_objectives,
     check_training_fields,
@@ -52,6 +53,7 @@ from dist_ombo.generative.common import (
     goodness,
     load_arrays,
     mlp,
+    mlp_forward,
     module_arrays,
     randn,
     train_minibatches,
@@ -124,13 +126,13 @@ class DesignVAE(nn.Module):
 
     # -------------------------------------------------------------- distributions
     def encode(self, F: torch.Tensor, c: torch.Tensor | None) -> tuple[torch.Tensor, torch.Tensor]:
-        h = self.encoder(F if c is None else torch.cat([F, c], dim=1))
+        h = mlp_forward(self.encoder, F if c is None else torch.cat([F, c], dim=1))
         mu, log_var = h.chunk(2, dim=1)
         return mu, log_var.clamp(-12.0, 8.0)
 
     def decode(self, z: torch.Tensor, c: torch.Tensor | None) -> tuple[torch.Tensor, torch.Tensor | None]:
         """Continuous: ``(mean, log_std)``; discrete: ``(logits (n, L, v), None)``."""
-        h = self.decoder(z if c is None else torch.cat([z, c], dim=1))
+        h = mlp_forward(self.decoder, z if c is None else torch.cat([z, c], dim=1))
         if self.codec.discrete:
             return h.reshape(len(h), self.codec.length, self.codec.n_categories), None
         mean, raw = h.chunk(2, dim=1)
@@ -299,7 +301,7 @@ def cbas_refit(prior: VAEGenerator, surrogate: Any, Y: np.ndarray, settings: CbA
     Y = np.asarray(Y, dtype=np.float64)
     y_mean, y_std = Y.mean(axis=0), np.where(Y.std(axis=0) > 0, Y.std(axis=0), 1.0)
     W = simplex_weights(Y.shape[1], settings.n_weights)
-    opt = torch.optim.Adam(q.net.parameters(), lr=settings.lr)
+    opt = FlatAdam(list(q.net.parameters()), lr=settings.lr)  # bitwise torch.optim.Adam, one op per update
     gamma = np.full(len(W), np.inf)
     n_evals = 0
     dev = q.device
