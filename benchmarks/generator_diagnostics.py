@@ -47,6 +47,7 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import functools
 import time
 from typing import Any
 
@@ -141,6 +142,15 @@ def landing(task, data, proposals: np.ndarray, pred: np.ndarray, true_Y: np.ndar
     return out
 
 
+def _scored(task, data, surrogate, proposals: np.ndarray, seconds: float) -> dict[str, Any]:
+    """A proposal set's scores by the oracle and where it lands against the surrogate."""
+    true_Y = task.oracle(proposals)
+    m = score(task, data, proposals, true_Y)
+    pred, _ = surrogate.predict(proposals)
+    return {"hv_ratio": m["hv_ratio"], "copy_fraction": m["copy_fraction"], "novelty": m["novelty"],
+            "headroom": m["headroom"], "search_s": seconds, **landing(task, data, proposals, pred, true_Y)}
+
+
 def run_one(task, data, problem, surrogate, flow, n_proposals, seed_search, search, rule="data") -> dict[str, Any]:
     t = time.perf_counter()
     shipped_init, shipped_sample = flow_mod.init_archive, flow_mod.FlowGenerator.paretoflow_sample
@@ -155,13 +165,14 @@ def run_one(task, data, problem, surrogate, flow, n_proposals, seed_search, sear
     finally:
         flow_mod.init_archive, flow_mod.FlowGenerator.paretoflow_sample = shipped_init, shipped_sample
         search_mod.choose = shipped_choose
-    seconds = time.perf_counter() - t
-    true_Y = task.oracle(proposals)
-    m = score(task, data, proposals, true_Y)
-    pred, _ = surrogate.predict(proposals)
-    return {"hv_ratio": m["hv_ratio"], "copy_fraction": m["copy_fraction"], "novelty": m["novelty"],
-            "headroom": m["headroom"], "search_s": seconds, **archive_counts,
-            **landing(task, data, proposals, pred, true_Y)}
+    return {**_scored(task, data, surrogate, proposals, time.perf_counter() - t), **archive_counts}
+
+
+def _timed_train(problem, scheme: str, config, seed: int):
+    """A scheme trained in this process (no Ray, no store) and the seconds it took."""
+    t = time.perf_counter()
+    model = get_scheme(scheme).train(problem, config, seed, None)
+    return model, time.perf_counter() - t
 
 
 def diagnose(name: str, seed: int, budget: str, sweeps: list[str]) -> list[dict[str, Any]]:
@@ -173,10 +184,7 @@ def diagnose(name: str, seed: int, budget: str, sweeps: list[str]) -> list[dict[
     seed_train, seed_gen, seed_search = split_seeds(seed)
     rows: list[dict[str, Any]] = []
 
-    def train(scheme, config, s):
-        t = time.perf_counter()
-        model = get_scheme(scheme).train(problem, config, s, None)
-        return model, time.perf_counter() - t
+    train = functools.partial(_timed_train, problem)
 
     surrogate, s_train = train(spec.scheme, resolved.model, seed_train)
     flow, f_train = train(spec.generator, resolved.generator, seed_gen)
@@ -253,13 +261,7 @@ def run_conditional(method, task, data, problem, surrogate, generator, seed_sear
         proposals, _ = SEARCHES[method](ctx, search)
     finally:
         search_mod.choose = shipped_choose
-    seconds = time.perf_counter() - t
-    true_Y = task.oracle(proposals)
-    m = score(task, data, proposals, true_Y)
-    pred, _ = surrogate.predict(proposals)
-    return {"hv_ratio": m["hv_ratio"], "copy_fraction": m["copy_fraction"], "novelty": m["novelty"],
-            "headroom": m["headroom"], "search_s": seconds,
-            **landing(task, data, proposals, pred, true_Y),
+    return {**_scored(task, data, surrogate, proposals, time.perf_counter() - t),
             **sample_landing(task, data, seen["samples"], generator, search)}
 
 
@@ -274,10 +276,7 @@ def diagnose_conditional(method: str, name: str, seed: int, budget: str, sweeps:
     seed_train, seed_gen, seed_search = split_seeds(seed)
     rows: list[dict[str, Any]] = []
 
-    def train(scheme, config, s):
-        t = time.perf_counter()
-        model = get_scheme(scheme).train(problem, config, s, None)
-        return model, time.perf_counter() - t
+    train = functools.partial(_timed_train, problem)
 
     key = (name, seed, spec.scheme, repr(resolved.model))
     if key not in _SURROGATES:  # DDOM and CVAE share the surrogate that picks their proposals
