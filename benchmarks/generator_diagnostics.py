@@ -74,6 +74,9 @@ SEARCHES = {"ddom": run_ddom, "cvae": run_cvae}
 _SURROGATES: dict[tuple, tuple[Any, float]] = {}
 
 
+_SHIPPED_INIT_ARCHIVE = flow_mod.init_archive  # the diagnostics patch the module's name while sampling
+
+
 def _archive(rule: str):
     """An ``init_archive`` replacement for ``rule`` (``data`` is the shipped function)."""
     shipped = flow_mod.init_archive
@@ -93,9 +96,7 @@ def _argmax_yw_archive(flow, X, Y, weights):
     """The authors' package's initial set: the data's best ``N`` by NDS, each weight vector in
     turn taking the design with the largest standardized ``y . w`` and keeping that value as its
     score, while offspring are scored on ``-y_hat . w``."""
-    from dist_ombo.generative.flow import init_archive
-
-    return init_archive(flow, X, Y, weights, sign=1.0)
+    return _SHIPPED_INIT_ARCHIVE(flow, X, Y, weights, sign=1.0)
 
 
 def _predicted_archive(shipped_sample):
