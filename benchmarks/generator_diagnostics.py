@@ -26,7 +26,7 @@ DDOM and CVAE (``--methods ddom,cvae``), the same way, one setting at a time fro
 method (every knob is an existing config field):
 
 - ``target``: the condition's ``target_offset``, how far beyond the data's best values (min-max
-  normalized objective units) the samples are asked to land: 0 (shipped), 0.1, 0.3;
+  normalized objective units) the samples are asked to land: 0, 0.1, 0.3, 0.5;
 - ``guidance`` (DDOM): the classifier-free guidance weight: 0, 2 (shipped), 8;
 - ``reweight``: training on the data reweighted toward good designs (DDOM's weights; shipped for
   DDOM) or not (shipped for CVAE), the other way round;
@@ -67,7 +67,7 @@ from dist_ombo.specs import SearchContext
 GUIDANCE = (0.0, 2.0, 8.0, 32.0, 128.0)
 FLOW_STEPS = (500, 3000, 12000)
 INITIAL_SETS = ("data", "predicted", "argmax_yw", "none")
-TARGET_OFFSETS = (0.0, 0.1, 0.3)
+TARGET_OFFSETS = (0.0, 0.1, 0.3, 0.5)
 DDOM_GUIDANCE = (0.0, 2.0, 8.0)
 TRAIN_STEPS = (1500, 3000, 12000)
 SEARCHES = {"ddom": run_ddom, "cvae": run_cvae}
