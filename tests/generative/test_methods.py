@@ -82,6 +82,19 @@ def test_budgets_reach_generator_and_search_configs():
     assert resolved.search.guidance == 0.5
 
 
+def test_steering_defaults_chosen_on_held_out_tasks_apply_to_their_methods_only():
+    """DDOM's target_offset 0.3 and ParetoFlow's gamma 128 (benchmarks/generator_defaults.py) are
+    the presets of ``ddom`` and ``paretoflow``; CVAE and the pymoo-seeding variants keep the config
+    defaults, and a user's setting still wins."""
+    search = {name: resolve_configs(get_method(name), "cpu").search
+              for name in ("ddom", "cvae", "paretoflow", "ddom-nsga2", "paretoflow-nsga2")}
+    assert search["ddom"].target_offset == 0.3 and search["paretoflow"].guidance == 128.0
+    assert search["cvae"].target_offset == 0.0
+    assert search["ddom-nsga2"].target_offset == 0.0 and search["paretoflow-nsga2"].guidance == 2.0
+    assert resolve_configs(get_method("ddom"), "cpu", search={"target_offset": 0.0}).search.target_offset == 0.0
+    assert resolve_configs(get_method("paretoflow"), "cpu", search={"guidance": 2.0}).search.guidance == 2.0
+
+
 @pytest.mark.ray
 def test_generator_trains_on_a_ray_actor(ray_session):
     from dist_ombo.distributed.actors import ray_trainer
