@@ -2,7 +2,7 @@
 
 "Before": the trials of ``results/compare`` (the old defaults); "after": ``results/generators``
 (``benchmarks/configs/generators.yaml``). Same tasks, methods, seeds and budget; HV / D(best), copy
-fraction and trial seconds per seed, read from each trial's ``metrics.json``. A trial that is not
+fraction and trial seconds (and the search's) per seed, read from each trial's ``metrics.json``. A trial that is not
 there is reported missing, never filled in.
 
     python -m benchmarks.generators_before_after   # writes benchmarks/results/generators_before_after.json
@@ -33,7 +33,7 @@ def trial(folder: Path, task: str, method: str, seed: int) -> dict[str, float] |
     if not path.exists():
         return None
     m = json.loads(path.read_text(), parse_constant=lambda c: float(c))
-    return {k: float(m.get(k, math.nan)) for k in ("hv_ratio", "copy_fraction", "time_total_s")}
+    return {k: float(m.get(k, math.nan)) for k in ("hv_ratio", "copy_fraction", "time_total_s", "time_search_s")}
 
 
 def _mean(values: list[float]) -> float:
@@ -47,7 +47,8 @@ def summarize(rows: list[dict[str, float] | None]) -> dict[str, Any]:
             "hv_ratio_mean": _mean([r["hv_ratio"] for r in present]) if len(present) == len(rows) else math.nan,
             "copy_fraction_mean": _mean([r["copy_fraction"] for r in present]),
             "copy_fraction_seeds": sum(not math.isnan(r["copy_fraction"]) for r in present),
-            "time_total_s_mean": _mean([r["time_total_s"] for r in present]), "n": len(present)}
+            "time_total_s_mean": _mean([r["time_total_s"] for r in present]),
+            "time_search_s_mean": _mean([r["time_search_s"] for r in present]), "n": len(present)}
 
 
 def _fmt(s: dict[str, Any]) -> str:
@@ -63,7 +64,7 @@ def main() -> None:
     args = parser.parse_args()
     table = []
     print("| method | task | before: mean (seeds 0 / 1 / 2) | copies | after: mean (seeds 0 / 1 / 2) | copies "
-          "| after trial s | paper |")
+          "| trial s before / after (search s) | paper |")
     print("|---|---|---|---|---|---|---|---|")
     for method in METHODS:
         for task in TASKS:
@@ -74,7 +75,8 @@ def main() -> None:
             copies = [f"{x['copy_fraction_mean']:.2f}" + ("" if x["copy_fraction_seeds"] == 3 else
                                                           f" ({x['copy_fraction_seeds']} seeds)") for x in (before, after)]
             print(f"| `{method}` | {task} | {_fmt(before)} | {copies[0]} | {_fmt(after)} | {copies[1]} "
-                  f"| {after['time_total_s_mean']:.0f} | {'' if paper is None else f'{paper:.3f}'} |")
+                  f"| {before['time_total_s_mean']:.0f} ({before['time_search_s_mean']:.1f}) / "
+                  f"{after['time_total_s_mean']:.0f} ({after['time_search_s_mean']:.1f}) | {'' if paper is None else f'{paper:.3f}'} |")
     print(f"wrote {write_results('generators_before_after', {'before': args.before, 'after': args.after, 'rows': table})}")
 
 
