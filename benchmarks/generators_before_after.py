@@ -77,7 +77,15 @@ def main() -> None:
             print(f"| `{method}` | {task} | {_fmt(before)} | {copies[0]} | {_fmt(after)} | {copies[1]} "
                   f"| {before['time_total_s_mean']:.0f} ({before['time_search_s_mean']:.1f}) / "
                   f"{after['time_total_s_mean']:.0f} ({after['time_search_s_mean']:.1f}) | {'' if paper is None else f'{paper:.3f}'} |")
-    print(f"wrote {write_results('generators_before_after', {'before': args.before, 'after': args.after, 'rows': table})}")
+    where = {k: _relative(Path(v)) for k, v in (("before", args.before), ("after", args.after))}
+    print(f"wrote {write_results('generators_before_after', {**where, 'rows': table})}")
+
+
+def _relative(path: Path) -> str:
+    try:
+        return path.resolve().relative_to(ROOT).as_posix()
+    except ValueError:
+        return str(path)
 
 
 if __name__ == "__main__":
