@@ -19,10 +19,20 @@ Reads the diagnostics' JSON (``benchmarks/generator_diagnostics.py``, run with t
     python -m benchmarks.generator_diagnostics --tasks dtlz2,dtlz3,dtlz4 --seeds 0,1 \
         --sweeps guidance --results generator_tuning_paretoflow
     python -m benchmarks.generator_defaults      # writes benchmarks/results/generator_defaults.json
+
+``--check dtlz5,dtlz6`` prints the same table on two more held-out tasks, from diagnostics run
+after the change (their ``shipped`` rows hold the adopted values); it decides nothing:
+
+    python -m benchmarks.generator_diagnostics --methods ddom,cvae --tasks dtlz5,dtlz6 --seeds 0,1 \
+        --sweeps target --results generator_check_ddom_cvae_dtlz5_dtlz6
+    python -m benchmarks.generator_diagnostics --tasks dtlz5,dtlz6 --seeds 0,1 --sweeps guidance \
+        --results generator_check_paretoflow_dtlz5_dtlz6
+    python -m benchmarks.generator_defaults --check dtlz5,dtlz6   # generator_defaults_check.json
 """
 
 from __future__ import annotations
 
+import argparse
 import json
 from typing import Any
 
@@ -40,22 +50,23 @@ KNOBS: dict[str, tuple[str, float, tuple[float, ...], str]] = {
 }
 
 
-def ratios(rows: list[dict[str, Any]], method: str, old: float) -> dict[tuple[str, int, float], dict[str, float]]:
-    """(task, seed, knob value) -> HV / D(best) and copy fraction; the ``shipped`` row is the old default."""
+def ratios(rows: list[dict[str, Any]], method: str, shipped: float) -> dict[tuple[str, int, float], dict[str, float]]:
+    """(task, seed, knob value) -> HV / D(best) and copy fraction; the ``shipped`` row has the
+    value ``shipped`` (the default the diagnostics ran with)."""
     out = {}
     for r in rows:
         if r.get("method", "paretoflow") != method:
             continue
-        value = old if r["sweep"] == "shipped" else float(r["value"])
+        value = shipped if r["sweep"] == "shipped" else float(r["value"])
         out[(r["task"], int(r["seed"]), value)] = {"hv_ratio": float(r["hv_ratio"]),
                                                    "copy_fraction": float(r["copy_fraction"])}
     return out
 
 
 def decide(table: dict[tuple[str, int, float], dict[str, float]], old: float,
-           candidates: tuple[float, ...]) -> dict[str, Any]:
+           candidates: tuple[float, ...], tasks=TUNING_TASKS, seeds=TUNING_SEEDS) -> dict[str, Any]:
     """Apply the rule; a (task, seed) missing for any candidate is an error, not a smaller sample."""
-    cells = [(t, s) for t in TUNING_TASKS for s in TUNING_SEEDS]
+    cells = [(t, s) for t in tasks for s in seeds]
     missing = [(t, s, v) for t, s in cells for v in candidates if (t, s, v) not in table]
     if missing:
         raise SystemExit(f"tuning results incomplete: no row for (task, seed, value) {missing[:4]}")
@@ -73,16 +84,50 @@ def decide(table: dict[tuple[str, int, float], dict[str, float]], old: float,
             "best": best, "old": old, "default": best if adopt else old, "adopted": bool(adopt)}
 
 
-def main() -> None:
+#: the defaults adopted (``dist_ombo/catalog.py``), the value of the ``shipped`` rows of a check run
+ADOPTED = {"ddom": 0.3, "cvae": 0.0, "paretoflow": 128.0}
+
+
+def _report(method: str, knob: str, d: dict[str, Any]) -> str:
+    return f"{method} {knob}: " + ", ".join(
+        f"{v} mean {x['mean']:.4f} (diff {x['diff_mean']:+.4f} +- {x['diff_se']:.4f})" for v, x in d["values"].items())
+
+
+def choose() -> None:
+    """The rule on the tuning runs (old defaults in their ``shipped`` rows)."""
     decisions = {}
     for method, (knob, old, candidates, source) in KNOBS.items():
         rows = json.loads((RESULTS_DIR / f"{source}.json").read_text())["rows"]
         d = decide(ratios(rows, method, old), old, candidates)
         decisions[method] = {"knob": knob, "source": f"benchmarks/results/{source}.json", **d}
-        print(f"{method} {knob}: " + ", ".join(
-            f"{v} mean {x['mean']:.4f} (diff {x['diff_mean']:+.4f} +- {x['diff_se']:.4f})"
-            for v, x in d["values"].items()) + f" -> default {d['default']} ({'adopted' if d['adopted'] else 'kept'})")
-    print(f"wrote {write_results('generator_defaults', {'tasks': list(TUNING_TASKS), 'seeds': list(TUNING_SEEDS), 'decisions': decisions})}")
+        print(_report(method, knob, d) + f" -> default {d['default']} ({'adopted' if d['adopted'] else 'kept'})")
+    payload = {"tasks": list(TUNING_TASKS), "seeds": list(TUNING_SEEDS), "decisions": decisions}
+    print(f"wrote {write_results('generator_defaults', payload)}")
+
+
+def check(tasks: tuple[str, ...]) -> None:
+    """The same table on other held-out tasks, run with the adopted defaults; decides nothing."""
+    out = {}
+    for method, (knob, old, candidates, source) in KNOBS.items():
+        name = source.replace("generator_tuning_", "generator_check_") + "_" + "_".join(tasks)
+        rows = json.loads((RESULTS_DIR / f"{name}.json").read_text())["rows"]
+        d = decide(ratios(rows, method, ADOPTED[method]), old, candidates, tasks, TUNING_SEEDS)
+        out[method] = {"knob": knob, "source": f"benchmarks/results/{name}.json", "adopted": ADOPTED[method], **d}
+        print(_report(method, knob, d) + f" (adopted {ADOPTED[method]}; best here {d['best']})")
+    payload = {"tasks": list(tasks), "seeds": list(TUNING_SEEDS), "methods": out}
+    print(f"wrote {write_results('generator_defaults_check', payload)}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--check", default=None, metavar="TASKS",
+                        help="the same table on other held-out tasks (e.g. dtlz5,dtlz6), read from "
+                             "generator_check_*_<task>_<task>.json; decides nothing")
+    args = parser.parse_args()
+    if args.check:
+        check(tuple(args.check.split(",")))
+    else:
+        choose()
 
 
 if __name__ == "__main__":

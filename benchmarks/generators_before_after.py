@@ -57,6 +57,11 @@ def _fmt(s: dict[str, Any]) -> str:
     return f"{mean}({seeds})"
 
 
+def _copies(s: dict[str, Any]) -> str:
+    n = s["copy_fraction_seeds"]
+    return f"{s['copy_fraction_mean']:.2f}" + ("" if n == len(SEEDS) else f" ({n} seeds)")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--before", default=str(ROOT / "results" / "compare"))
@@ -72,11 +77,11 @@ def main() -> None:
             after = summarize([trial(Path(args.after), task, method, s) for s in SEEDS])
             paper = PAPER[method].get(task)
             table.append({"method": method, "task": task, "before": before, "after": after, "paper": paper})
-            copies = [f"{x['copy_fraction_mean']:.2f}" + ("" if x["copy_fraction_seeds"] == 3 else
-                                                          f" ({x['copy_fraction_seeds']} seeds)") for x in (before, after)]
+            copies = [_copies(x) for x in (before, after)]
+            seconds = " / ".join(f"{x['time_total_s_mean']:.0f} ({x['time_search_s_mean']:.1f})"
+                                  for x in (before, after))
             print(f"| `{method}` | {task} | {_fmt(before)} | {copies[0]} | {_fmt(after)} | {copies[1]} "
-                  f"| {before['time_total_s_mean']:.0f} ({before['time_search_s_mean']:.1f}) / "
-                  f"{after['time_total_s_mean']:.0f} ({after['time_search_s_mean']:.1f}) | {'' if paper is None else f'{paper:.3f}'} |")
+                  f"| {seconds} | {'' if paper is None else f'{paper:.3f}'} |")
     where = {k: _relative(Path(v)) for k, v in (("before", args.before), ("after", args.after))}
     print(f"wrote {write_results('generators_before_after', {**where, 'rows': table})}")
 
