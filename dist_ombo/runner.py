@@ -7,6 +7,7 @@ here, once, on the final proposals.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 import time
@@ -108,6 +109,22 @@ def check_trial(config: TrialConfig) -> tuple[Task, MethodSpec, ResolvedMethod]:
     return task, spec, resolve_configs(spec, config.budget, config.model, config.search)
 
 
+def settings_hash(resolved: ResolvedMethod) -> str:
+    """A short hash of a method's resolved model, search and generator configs. A finished trial
+    records it, so a resumed sweep reruns a trial whose settings changed since (a catalog or
+    budget default), although its ``config.json`` (names and overrides) is the same."""
+    parts = {name: None if cfg is None else jsonable(asdict(cfg))
+             for name, cfg in (("model", resolved.model), ("search", resolved.search),
+                               ("generator", resolved.generator))}
+    text = json.dumps(parts, sort_keys=True, default=repr)
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+def trial_settings_hash(config: TrialConfig) -> str:
+    """``settings_hash`` of what ``config`` resolves to now (no task or data is built)."""
+    return settings_hash(resolve_configs(config.method_spec(), config.budget, config.model, config.search))
+
+
 def task_problem(task: Task, data) -> OfflineProblem:
     """What a method sees of a task's dataset."""
     return OfflineProblem(data.X, data.Y, task.lower, task.upper, task.n_categories,
@@ -166,7 +183,8 @@ def run_trial(
         "surrogate_evals": int(outcome.n_evals),
         "search_evals_per_s": float(outcome.n_evals / max(times["time_search_s"], 1e-9)),
         "final_val_loss": _final_val_loss(surrogate),
-        "code_version": code_version(), **_stored_metrics(outcome.stored),
+        "code_version": code_version(), "settings_hash": settings_hash(resolved),
+        **_stored_metrics(outcome.stored),
     })
     frame = proposals_frame(proposals, pred_mean, pred_std, true_Y)
     if out_dir is not None:

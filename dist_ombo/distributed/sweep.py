@@ -52,11 +52,11 @@ def sweep_trial(config: dict[str, Any]) -> None:
 
     from dist_ombo.distributed.actors import in_process_trainer, ray_trainer
     from dist_ombo.model_store import ModelStore
-    from dist_ombo.runner import TrialConfig, run_trial, write_json_atomic
+    from dist_ombo.runner import TrialConfig, run_trial, trial_settings_hash, write_json_atomic
 
     trial = TrialConfig.from_dict(config["point"]["trial"])
     out = Path(config["out_dir"]) / TRIALS_DIR / config["point"]["trial_id"]
-    if result_problem(out, trial.to_dict()) is None:  # finished and intact (e.g. by an earlier attempt)
+    if result_problem(out, trial.to_dict(), trial_settings_hash(trial)) is None:  # finished and intact (e.g. by an earlier attempt)
         tune.report(_report_metrics({**json.loads((out / "metrics.json").read_text()), "reused": True}))
         return
     set_aside(out)  # a stale or damaged result is replaced, never reused
@@ -213,11 +213,14 @@ def print_skipped(skipped: list[str], verbose: int) -> None:
 
 def pending_points(points: list[GridPoint], trials_dir: Path) -> list[GridPoint]:
     """The points whose folder holds no intact result of their configuration. A damaged or
-    inconsistent result is set aside (renamed) with a one-line note, so it is never reused."""
+    inconsistent result, or one whose method settings changed since, is set aside (renamed) with a
+    one-line note, so it is never reused."""
+    from dist_ombo.runner import trial_settings_hash
+
     pending = []
     for p in points:
         folder = trials_dir / p.trial_id
-        problem = result_problem(folder, p.trial.to_dict())
+        problem = result_problem(folder, p.trial.to_dict(), trial_settings_hash(p.trial))
         if problem is None:
             continue
         if (folder / "metrics.json").exists():

@@ -16,6 +16,8 @@ from typing import Any
 REQUIRED_METRICS = ("task", "method", "seed", "budget", "n_proposals", "beats_dbest", "protocol_version")
 SET_ASIDE_SUFFIX = ".invalid"
 OTHER_CONFIG = "config.json holds another trial configuration"
+OTHER_SETTINGS = ("the method's resolved settings changed since this trial ran (a catalog or budget "
+                  "default)")
 
 
 def _read_json(path: Path) -> tuple[Any, str | None]:
@@ -27,9 +29,11 @@ def _read_json(path: Path) -> tuple[Any, str | None]:
         return None, f"{path.name} is unreadable ({type(exc).__name__}: {exc})"
 
 
-def result_problem(folder: Path, trial_config: dict[str, Any]) -> str | None:
+def result_problem(folder: Path, trial_config: dict[str, Any], settings: str | None = None) -> str | None:
     """``None`` when ``folder`` holds an intact finished result of ``trial_config`` (a
-    ``TrialConfig.to_dict()``); otherwise one line saying what is missing or wrong."""
+    ``TrialConfig.to_dict()``); otherwise one line saying what is missing or wrong. With
+    ``settings`` (``runner.trial_settings_hash``) a result that recorded other resolved settings is
+    not reusable; one that predates the record (no ``settings_hash``) is taken as it is."""
     from dist_ombo.runner import jsonable
 
     folder = Path(folder)
@@ -45,6 +49,8 @@ def result_problem(folder: Path, trial_config: dict[str, Any]) -> str | None:
         return problem
     if config != jsonable(trial_config):
         return OTHER_CONFIG
+    if settings is not None and metrics.get("settings_hash", settings) != settings:
+        return OTHER_SETTINGS
     if metrics["seed"] != trial_config["seed"] or metrics["budget"] != trial_config["budget"]:
         return "metrics.json belongs to another seed or budget than config.json"
     return _proposals_problem(folder / "proposals.parquet", metrics["n_proposals"])

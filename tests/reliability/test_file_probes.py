@@ -145,3 +145,26 @@ def test_written_files_are_readable_by_group_and_others(tmp_path, umask_022):
         assert stat.S_IMODE(path.stat().st_mode) == 0o644, path
     for folder in [tmp_path / "trial", tmp_path / "cache"]:
         assert stat.S_IMODE(folder.stat().st_mode) == 0o755
+
+
+def test_a_trial_whose_method_settings_changed_is_not_reused(trial_copy, monkeypatch):
+    """A catalog default that changes leaves config.json (names and overrides) the same; the
+    recorded settings hash tells the resumed sweep that the trial is another method now."""
+    import dist_ombo.runner as runner
+
+    folder, config = trial_copy
+    trial = TrialConfig.from_dict(config)
+    now = runner.trial_settings_hash(trial)
+    assert json.loads((folder / "metrics.json").read_text())["settings_hash"] == now
+    assert result_problem(folder, config, now) is None
+    changed = runner.trial_settings_hash(TrialConfig.from_dict({**config, "search": {"pop_size": 7}}))
+    assert changed != now
+    assert "settings changed" in result_problem(folder, config, changed)
+
+
+def test_a_trial_from_before_the_settings_record_is_reused(trial_copy):
+    folder, config = trial_copy
+    metrics = json.loads((folder / "metrics.json").read_text())
+    del metrics["settings_hash"]
+    (folder / "metrics.json").write_text(json.dumps(metrics))
+    assert result_problem(folder, config, "0123456789abcdef") is None
