@@ -95,9 +95,14 @@ def training_groups(scheme: str, config: Any, train_actors: int) -> int:
     return 1
 
 
-def model_key(parts: Mapping[str, Any]) -> str:
-    """The store key of a model: sha256 of its key parts (canonical JSON)."""
+def canonical_sha256(parts: Mapping[str, Any]) -> str:
+    """sha256 of plain data as canonical JSON (sorted keys): equal parts, equal digest."""
     return hashlib.sha256(json.dumps(parts, sort_keys=True).encode()).hexdigest()
+
+
+def model_key(parts: Mapping[str, Any]) -> str:
+    """The store key of a model: the canonical sha256 of its key parts."""
+    return canonical_sha256(parts)
 
 
 def _plain(obj: Any) -> Any:

@@ -7,7 +7,6 @@ here, once, on the final proposals.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import logging
 import time
@@ -24,7 +23,7 @@ from dist_ombo.catalog import check_task_fit, get_searcher, method_for
 from dist_ombo.config import config_from_dict
 from dist_ombo.errors import ConfigError
 from dist_ombo.models.permutation_encoding import EncodedSurrogate, PermutationEncoder
-from dist_ombo.model_store import ModelStore, code_version
+from dist_ombo.model_store import ModelStore, canonical_sha256, code_version
 from dist_ombo.pipeline import (ResolvedMethod, StoreContext, Trainer, local_trainer, resolve_configs,
                                 train_and_search)
 from dist_ombo.problem import OfflineProblem
@@ -116,8 +115,7 @@ def settings_hash(resolved: ResolvedMethod) -> str:
     parts = {name: None if cfg is None else jsonable(asdict(cfg))
              for name, cfg in (("model", resolved.model), ("search", resolved.search),
                                ("generator", resolved.generator))}
-    text = json.dumps(parts, sort_keys=True, default=repr)
-    return hashlib.sha256(text.encode()).hexdigest()[:16]
+    return canonical_sha256(parts)[:16]
 
 
 def trial_settings_hash(config: TrialConfig) -> str:

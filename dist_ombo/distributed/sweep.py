@@ -56,7 +56,8 @@ def sweep_trial(config: dict[str, Any]) -> None:
 
     trial = TrialConfig.from_dict(config["point"]["trial"])
     out = Path(config["out_dir"]) / TRIALS_DIR / config["point"]["trial_id"]
-    if result_problem(out, trial.to_dict(), trial_settings_hash(trial)) is None:  # finished and intact (e.g. by an earlier attempt)
+    # finished and intact (e.g. by an earlier attempt)
+    if result_problem(out, trial.to_dict(), trial_settings_hash(trial)) is None:
         tune.report(_report_metrics({**json.loads((out / "metrics.json").read_text()), "reused": True}))
         return
     set_aside(out)  # a stale or damaged result is replaced, never reused
