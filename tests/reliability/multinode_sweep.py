@@ -65,16 +65,23 @@ def main(root: str) -> None:
         out = root_path / "lose-node"
         removed = {}
 
-        def busy_on_cpu_node() -> bool:
-            return any(pg["state"] == "CREATED" and cpu_id in pg["bundles_to_node_id"].values()
-                       for pg in ray.util.placement_group_table().values())
+        def training_on_cpu_node() -> bool:
+            """A live training actor on the CPU node: a trial is mid-training there. (A placement
+            group on the node is not enough: Tune stages groups before their trials start and may
+            keep a finished trial's group for reuse, so losing the node could then fail nothing.)
+            Training actors are killed once their models are back, so a live one is busy."""
+            from ray._private.state import actors  # the GCS actor table; the state API needs a dashboard
+
+            return any(a["State"] == "ALIVE" and a["ActorClassName"] == "ModelTrainer"
+                       and a["Address"].get("NodeID") == cpu_id for a in actors().values())
 
         def lose_cpu_node() -> None:
-            """Once a trial has finished and another is running on the CPU node, lose that node."""
+            """Once a trial has finished and another is training on the CPU node, lose that node."""
             deadline = time.time() + 120
             while time.time() < deadline and not (list((out / "trials").glob("*/metrics.json"))
-                                                  and busy_on_cpu_node()):
-                time.sleep(0.1)
+                                                  and training_on_cpu_node()):
+                time.sleep(0.05)
+            removed["training_seen"] = training_on_cpu_node()
             removed["finished_before"] = len(list((out / "trials").glob("*/metrics.json")))
             cluster.remove_node(cpu_node, allow_graceful=False)
             removed["at"] = time.time()
@@ -90,6 +97,7 @@ def main(root: str) -> None:
             "trial_ids": table["trial_id"].tolist(),
             "seconds": round(time.time() - started, 1),
             "finished_before_loss": removed.get("finished_before"),
+            "training_on_lost_node": removed.get("training_seen"),
             "attempts_recorded": len(records),
             "trial_nodes": [r["trial_node"] for r in records if "trial_node" in r],  # a retry that found the result intact reports no node
             "metrics_files": len(list((out / "trials").glob("*/metrics.json"))),
