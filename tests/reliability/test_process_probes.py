@@ -56,8 +56,13 @@ def test_ray_that_never_starts_gets_one_clear_line_naming_no_ray(fake_ray_start,
     assert "timed out during startup" in err[-1] and not any("Traceback" in line for line in err)
 
 
+# A driver started from a terminal has Python's Ctrl-C handler. One started under a shell's
+# background job (`cmd &` without job control, as some CI runners start their tests) inherits
+# SIGINT ignored, and Python then installs no handler: it would never see the SIGINT sent here.
 DRIVER = textwrap.dedent("""
+    import signal
     import time
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     from dist_ombo.distributed.cluster import init_ray
     init_ray(num_cpus=1)
     print("up", flush=True)
