@@ -42,14 +42,19 @@ STUDIES: dict[str, tuple[str, str, tuple[str, int], tuple[str, int]]] = {
 }
 
 
-def paired(table: pd.DataFrame, a: str, b: str, column: str) -> pd.DataFrame:
-    """Rows of methods ``a`` and ``b`` side by side on (task, seed); every cell must be there and ok."""
+COLUMNS = ("hv_ratio", "time_total_s", "time_train_s")
+
+
+def paired(table: pd.DataFrame, a: str, b: str) -> pd.DataFrame:
+    """Rows of methods ``a``, ``b`` and the plain ensemble side by side on (task, seed), one column
+    per (measure, method); every cell must be there and ok."""
     rows = table[table["method"].isin([a, b, PLAIN])]
     bad = rows[rows["status"] != "ok"]
     if len(bad):
         raise SystemExit(f"study incomplete: {len(bad)} trial(s) not ok, e.g. {bad['trial_id'].iloc[0]}")
-    wide = rows.pivot_table(index=["task", "seed"], columns="method", values=column, aggfunc="first")
-    missing = [m for m in (a, b, PLAIN) if m not in wide.columns] or wide.index[wide.isna().any(axis=1)].tolist()
+    wide = rows.pivot_table(index=["task", "seed"], columns="method", values=list(COLUMNS), aggfunc="first")
+    methods = set(wide.columns.get_level_values("method"))
+    missing = [m for m in (a, b, PLAIN) if m not in methods] or wide.index[wide.isna().any(axis=1)].tolist()
     if missing:
         raise SystemExit(f"study incomplete: no rows for {missing[:4]}")
     return wide
@@ -57,9 +62,8 @@ def paired(table: pd.DataFrame, a: str, b: str, column: str) -> pd.DataFrame:
 
 def decide(table: pd.DataFrame, current: str, cheaper: str) -> dict[str, Any]:
     """The rule, plus each arm's cost against the plain ensemble of the same (task, seed)."""
-    hv = paired(table, current, cheaper, "hv_ratio")
-    total = paired(table, current, cheaper, "time_total_s")
-    train = paired(table, current, cheaper, "time_train_s")
+    wide = paired(table, current, cheaper)
+    hv, total, train = (wide[c] for c in COLUMNS)
     d = (hv[cheaper] - hv[current]).to_numpy()
     se = float(d.std(ddof=1) / np.sqrt(len(d)))
     cost = {arm: {"x_plain_median": float((total[arm] / total[PLAIN]).median()),
