@@ -148,7 +148,11 @@ def cmd_sweep(args: argparse.Namespace) -> int:
     from dist_ombo.reporting.leaderboard import sweep_summary
 
     _check_out_dir(args.out)
+    if args.costs_from and not args.plan:
+        raise ConfigError("--costs-from only serves --plan")
     config = SweepConfig.from_yaml(args.config) if args.config else default_sweep_config()
+    if args.plan:
+        return _print_sweep_plan(config, args)
     if not args.config:
         pairs = "; ".join(f"{t['name']} x {', '.join(t['methods'])}" for t in config.tasks)
         print(f"no config given: running the default sweep ({pairs}; seeds {list(config.seeds)}, "
@@ -164,6 +168,26 @@ def cmd_sweep(args: argparse.Namespace) -> int:
         return 130
     print(sweep_summary(table, args.out))
     return 0 if (table["status"] == "ok").all() else 1
+
+
+def _print_sweep_plan(config, args: argparse.Namespace) -> int:
+    """``sweep --plan``: what is left of the sweep in ``--out`` and its measured cost; reads only."""
+    from pathlib import Path
+
+    from dist_ombo.distributed.config_checks import checked_grid
+    from dist_ombo.distributed.sweep_config import expand_grid
+    from dist_ombo.distributed.sweep_plan import format_plan, plan_sweep
+
+    costs_from = [Path(d) for d in args.costs_from or []]
+    for d in costs_from:
+        if not (d / "trials").is_dir():
+            raise ValueError(f"--costs-from {d}: not a sweep directory (it has no trials/ folder)")
+    points, _ = checked_grid(config, expand_grid(config))
+    if config.selection is not None:
+        print("note: offline selection runs first and may change trial settings; the plan counts the grid as "
+              "written")
+    print(format_plan(plan_sweep(config, points, Path(args.out), costs_from)))
+    return 0
 
 
 def resume_command(args: argparse.Namespace, argv0: str | None = None) -> str:
@@ -341,6 +365,12 @@ def build_parser() -> argparse.ArgumentParser:
                    help="without it: a status line and one line per trial; -v also shows Ray Tune's progress "
                         "tables, Ray's info lines, the trial workers' output and each skipped incompatible "
                         "task-method pair; -vv and -vvv raise Tune's verbosity")
+    p.add_argument("--plan", action="store_true",
+                   help="run nothing: print the trials left per method and their estimated cost from the "
+                        "measured times of finished trials (reads files only; no Ray)")
+    p.add_argument("--costs-from", action="append", metavar="DIR",
+                   help="with --plan: another sweep directory whose finished trials count as measurements "
+                        "(repeatable)")
     p.set_defaults(func=cmd_sweep)
 
     p = sub.add_parser("report", help="leaderboard and plots of one sweep directory or several merged")

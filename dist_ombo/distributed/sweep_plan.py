@@ -1,0 +1,191 @@
+"""What a sweep would run if started now, and what it would cost, from trials already measured.
+
+A comparison on CPU is limited by its cost, so before a long resume a user wants to know how many
+trials are left per method and how many trial-hours they take. ``sweep --plan`` answers from
+the sweep directory alone: it decides which trials are finished exactly as a run would (the files
+on disk, ``trial_files.result_problem``), but reads only, starts no Ray and sets nothing aside.
+
+Costs are the measured ``time_total_s`` of finished trials at the config's budget, in the sweep
+directory and in any ``--costs-from`` directories. A (task, method) cell measured at least once
+costs its median; another cell is estimated by a fit of log(time) = task effect + method effect
+over the measured cells' medians, which carries a method's cost from the tasks where it ran to the ones
+where it did not (an RE task with 60,000 training designs costs every method more than ZDT1 with
+its 1,000). A cell whose task and method were never measured together with a common method or
+task (not connected in the measured task-method graph) is reported as unmeasured, not guessed.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from dist_ombo.distributed.sweep_config import GridPoint, SweepConfig
+from dist_ombo.distributed.trial_files import result_problem
+
+TRIALS_DIR = "trials"
+
+
+@dataclass(frozen=True)
+class MethodPlan:
+    """One method's share of what is left: ``estimated_s`` sums its estimable trials only."""
+
+    method: str
+    total: int
+    left: int
+    measured: int
+    estimated_s: float
+    unmeasured: int
+
+
+@dataclass(frozen=True)
+class SweepPlan:
+    name: str
+    out_dir: Path
+    total: int
+    finished: int
+    max_concurrent: int | None
+    methods: list[MethodPlan] = field(default_factory=list)
+
+    @property
+    def left(self) -> int:
+        return self.total - self.finished
+
+    @property
+    def estimated_s(self) -> float:
+        return sum(m.estimated_s for m in self.methods)
+
+    @property
+    def unmeasured(self) -> int:
+        return sum(m.unmeasured for m in self.methods)
+
+
+def measured_times(dirs: list[Path], budget: str) -> list[tuple[str, str, float]]:
+    """``(task label, method label, time_total_s)`` of every finished trial at ``budget`` under the
+    ``trials/`` folders of ``dirs``; labels are read from the trial folder's name, as the grid
+    writes it (``task__method__seedN``)."""
+    rows = []
+    for d in dirs:
+        for metrics_path in sorted((Path(d) / TRIALS_DIR).glob("*__*__seed*/metrics.json")):
+            try:
+                metrics = json.loads(metrics_path.read_text())
+            except (OSError, UnicodeDecodeError, json.JSONDecodeError):
+                continue  # a damaged trial is not a measurement; the run will redo it
+            seconds = metrics.get("time_total_s")
+            if metrics.get("budget") != budget or not isinstance(seconds, (int, float)) or seconds <= 0:
+                continue
+            parts = metrics_path.parent.name.split("__")
+            if len(parts) == 3:  # labels holding "__" cannot be told apart; not measurements
+                rows.append((parts[0], parts[1], float(seconds)))
+    return rows
+
+
+def _components(pairs: set[tuple[str, str]]) -> dict[tuple[str, str], int]:
+    """Connected components of the bipartite task-method graph of measured cells."""
+    parent: dict[tuple[str, str], tuple[str, str]] = {}
+
+    def find(node: tuple[str, str]) -> tuple[str, str]:
+        parent.setdefault(node, node)
+        while parent[node] != node:
+            parent[node] = parent[parent[node]]
+            node = parent[node]
+        return node
+
+    for task, method in pairs:
+        parent[find(("task", task))] = find(("method", method))
+    roots = {node: find(node) for node in list(parent)}
+    ids = {root: i for i, root in enumerate(sorted(set(roots.values())))}
+    return {node: ids[root] for node, root in roots.items()}
+
+
+class CostModel:
+    """Median seconds per measured (task, method) cell; the log-additive fit elsewhere."""
+
+    def __init__(self, rows: list[tuple[str, str, float]]) -> None:
+        cells: dict[tuple[str, str], list[float]] = defaultdict(list)
+        for task, method, seconds in rows:
+            cells[(task, method)].append(seconds)
+        self.cell_median = {cell: float(np.median(v)) for cell, v in cells.items()}
+        self.component = _components(set(cells))
+        tasks = sorted({t for t, _ in cells})
+        methods = sorted({m for _, m in cells})
+        self._task_index = {t: i for i, t in enumerate(tasks)}
+        self._method_index = {m: len(tasks) + i for i, m in enumerate(methods)}
+        self._coef = np.zeros(len(tasks) + len(methods))
+        if cells:
+            design = np.zeros((len(cells), len(self._coef)))
+            for i, (task, method) in enumerate(self.cell_median):
+                design[i, self._task_index[task]] = 1.0
+                design[i, self._method_index[method]] = 1.0
+            target = np.log(list(self.cell_median.values()))
+            # one row per cell (its median), so a cell's seed count does not weigh the fit;
+            # minimum-norm least squares is well defined within each connected component
+            self._coef = np.linalg.lstsq(design, target, rcond=None)[0]
+
+    def seconds(self, task: str, method: str) -> float | None:
+        """Estimated seconds of one trial of (task, method), or ``None`` when nothing measured
+        links the two."""
+        if (task, method) in self.cell_median:
+            return self.cell_median[(task, method)]
+        t, m = ("task", task), ("method", method)
+        if t not in self.component or m not in self.component or self.component[t] != self.component[m]:
+            return None
+        return float(np.exp(self._coef[self._task_index[task]] + self._coef[self._method_index[method]]))
+
+
+def plan_sweep(config: SweepConfig, points: list[GridPoint], out_dir: Path,
+               costs_from: list[Path] | None = None) -> SweepPlan:
+    """Which of ``points`` (a checked grid) are finished in ``out_dir`` and what the rest cost.
+    Reads files only."""
+    from dist_ombo.runner import trial_settings_hash
+
+    out_dir = Path(out_dir)
+    model = CostModel(measured_times([out_dir, *(costs_from or [])], config.budget))
+    by_method: dict[str, list[GridPoint]] = defaultdict(list)
+    for p in points:
+        by_method[p.method_label].append(p)
+    methods, finished = [], 0
+    for method, group in by_method.items():
+        left = [p for p in group if result_problem(out_dir / TRIALS_DIR / p.trial_id, p.trial.to_dict(),
+                                                     trial_settings_hash(p.trial)) is not None]
+        finished += len(group) - len(left)
+        costs = [model.seconds(p.task_label, method) for p in left]
+        measured = sum(1 for (_, m) in model.cell_median if m == method)
+        methods.append(MethodPlan(method, len(group), len(left), measured,
+                                  sum(c for c in costs if c is not None), sum(c is None for c in costs)))
+    return SweepPlan(config.name, out_dir, len(points), finished, config.max_concurrent, methods)
+
+
+def _hours(seconds: float) -> str:
+    return f"{seconds / 3600:.1f}"
+
+
+def format_plan(plan: SweepPlan) -> str:
+    """The plan as the lines ``sweep --plan`` prints."""
+    lines = [f"plan for sweep {plan.name!r} in {plan.out_dir}: {plan.total} trials, {plan.finished} finished, "
+             f"{plan.left} to run"]
+    if plan.left == 0:
+        return "\n".join(lines)
+    lines.append(f"{'method':28s} {'to run':>7s} {'of':>5s} {'cells measured':>15s} {'trial-h':>8s}")
+    for m in sorted(plan.methods, key=lambda m: (-m.estimated_s, m.method)):
+        if m.left == 0:
+            continue
+        hours = _hours(m.estimated_s) if m.unmeasured < m.left else "?"
+        note = f"  ({m.unmeasured} unmeasured)" if 0 < m.unmeasured < m.left else ""
+        lines.append(f"{m.method:28s} {m.left:7d} {m.total:5d} {m.measured:15d} {hours:>8s}{note}")
+    estimable = plan.left - plan.unmeasured
+    lines.append(f"estimate: {_hours(plan.estimated_s)} trial-hours for {estimable} of the {plan.left} trials "
+                 f"left (median measured trial time per task and method; a log-additive task x method fit "
+                 f"where a pair was not measured)")
+    if plan.max_concurrent and estimable:
+        lines.append(f"  about {_hours(plan.estimated_s / plan.max_concurrent)} h of wall time at max_concurrent "
+                     f"{plan.max_concurrent}, if trials run side by side as fast as they were measured")
+    if plan.unmeasured:
+        missing = ", ".join(m.method for m in plan.methods if m.unmeasured == m.left and m.left)
+        lines.append(f"unmeasured: {plan.unmeasured} trials have no finished trial at this budget that links "
+                     f"their task and method{f' (no measurement at all: {missing})' if missing else ''}; "
+                     f"--costs-from DIR adds another sweep directory's trials as measurements")
+    return "\n".join(lines)
