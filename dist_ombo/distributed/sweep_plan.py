@@ -102,7 +102,8 @@ def _components(pairs: set[tuple[str, str]]) -> dict[tuple[str, str], int]:
 
 
 class CostModel:
-    """Median seconds per measured (task, method) cell; the log-additive fit elsewhere."""
+    """Median seconds per measured (task, method) cell; the log-additive fit elsewhere. A method's
+    measured cells are its tasks measured, whether or not the planned grid holds them."""
 
     def __init__(self, rows: list[tuple[str, str, float]]) -> None:
         cells: dict[tuple[str, str], list[float]] = defaultdict(list)
@@ -160,7 +161,8 @@ def plan_sweep(config: SweepConfig, points: list[GridPoint], out_dir: Path,
 
 
 def _hours(seconds: float) -> str:
-    return f"{seconds / 3600:.1f}"
+    hours = seconds / 3600
+    return f"{hours:.1f}" if hours >= 1 else f"{hours:.2f}"
 
 
 def format_plan(plan: SweepPlan) -> str:
@@ -169,7 +171,7 @@ def format_plan(plan: SweepPlan) -> str:
              f"{plan.left} to run"]
     if plan.left == 0:
         return "\n".join(lines)
-    lines.append(f"{'method':28s} {'to run':>7s} {'of':>5s} {'cells measured':>15s} {'trial-h':>8s}")
+    lines.append(f"{'method':28s} {'to run':>7s} {'of':>5s} {'tasks measured':>15s} {'trial-h':>8s}")
     for m in sorted(plan.methods, key=lambda m: (-m.estimated_s, m.method)):
         if m.left == 0:
             continue
@@ -177,15 +179,16 @@ def format_plan(plan: SweepPlan) -> str:
         note = f"  ({m.unmeasured} unmeasured)" if 0 < m.unmeasured < m.left else ""
         lines.append(f"{m.method:28s} {m.left:7d} {m.total:5d} {m.measured:15d} {hours:>8s}{note}")
     estimable = plan.left - plan.unmeasured
-    lines.append(f"estimate: {_hours(plan.estimated_s)} trial-hours for {estimable} of the {plan.left} trials "
-                 f"left (median measured trial time per task and method; a log-additive task x method fit "
-                 f"where a pair was not measured)")
+    if estimable:
+        lines.append(f"estimate: {_hours(plan.estimated_s)} trial-hours for {estimable} of the {plan.left} trials "
+                     f"left (median measured trial time per task and method; a log-additive task x method fit "
+                     f"where a pair was not measured)")
     if plan.max_concurrent and estimable:
         lines.append(f"  about {_hours(plan.estimated_s / plan.max_concurrent)} h of wall time at max_concurrent "
                      f"{plan.max_concurrent}, if trials run side by side as fast as they were measured")
     if plan.unmeasured:
         missing = ", ".join(m.method for m in plan.methods if m.unmeasured == m.left and m.left)
         lines.append(f"unmeasured: {plan.unmeasured} trials have no finished trial at this budget that links "
-                     f"their task and method{f' (no measurement at all: {missing})' if missing else ''}; "
+                     f"their task and method{f' (none of theirs: {missing})' if missing else ''}; "
                      f"--costs-from DIR adds another sweep directory's trials as measurements")
     return "\n".join(lines)
