@@ -83,3 +83,13 @@ def test_plan_from_the_command_line(half_done_sweep, tmp_path, capsys):
     assert "only serves --plan" in capsys.readouterr().err
     assert main(["sweep", str(path), "--out", str(out), "--plan", "--costs-from", str(tmp_path / "nowhere")]) == 2
     assert "not a sweep directory" in capsys.readouterr().err
+
+
+def test_held_out_check_recovers_an_exactly_additive_cost():
+    from benchmarks.plan_accuracy import held_out_ratios
+
+    task_cost = {"zdt1": 1.0, "re21": 4.0, "re33": 8.0}
+    method_cost = {"a": 10.0, "b": 30.0}
+    rows = [(t, m, tc * mc) for t, tc in task_cost.items() for m, mc in method_cost.items()]
+    ratios = held_out_ratios(rows, "re", min_tasks=2)
+    assert set(ratios) == {"a", "b"} and all(r["ratio"] == pytest.approx(1.0) for r in ratios.values())
