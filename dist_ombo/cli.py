@@ -9,9 +9,12 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from dist_ombo.errors import ConfigError, DistOmboError
+
+if TYPE_CHECKING:
+    from dist_ombo.distributed.sweep_config import SweepConfig
 
 
 def _parse_params(items: list[str] | None) -> dict[str, Any]:
@@ -170,17 +173,18 @@ def cmd_sweep(args: argparse.Namespace) -> int:
     return 0 if (table["status"] == "ok").all() else 1
 
 
-def _print_sweep_plan(config, args: argparse.Namespace) -> int:
+def _print_sweep_plan(config: SweepConfig, args: argparse.Namespace) -> int:
     """``sweep --plan``: what is left of the sweep in ``--out`` and its measured cost; reads only."""
     from pathlib import Path
 
     from dist_ombo.distributed.config_checks import checked_grid
     from dist_ombo.distributed.sweep_config import expand_grid
     from dist_ombo.distributed.sweep_plan import format_plan, plan_sweep
+    from dist_ombo.distributed.trial_files import TRIALS_DIR
 
     costs_from = [Path(d) for d in args.costs_from or []]
     for d in costs_from:
-        if not (d / "trials").is_dir():
+        if not (d / TRIALS_DIR).is_dir():
             raise ValueError(f"--costs-from {d}: not a sweep directory (it has no trials/ folder)")
     points, _ = checked_grid(config, expand_grid(config))
     if config.selection is not None:

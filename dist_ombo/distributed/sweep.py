@@ -31,13 +31,12 @@ from dist_ombo.distributed.sweep_config import default_sweep_config  # noqa: F40
 from dist_ombo.distributed.sweep_lock import SweepLock
 from dist_ombo.distributed.sweep_interrupt import StopOnCtrlC
 from dist_ombo.distributed.sweep_progress import SweepPrinter, TuneProgress, quiet_tune
-from dist_ombo.distributed.trial_files import OTHER_CONFIG, result_problem, set_aside
+from dist_ombo.distributed.trial_files import OTHER_CONFIG, TRIALS_DIR, result_problem, set_aside, unfinished
 from dist_ombo.errors import DistOmboError
 from dist_ombo.io import write_text_atomic
 from dist_ombo.reporting.results import collect_results, write_results
 from dist_ombo.tasks.cache import write_parquet_atomic
 
-TRIALS_DIR = "trials"
 MODELS_DIR = "models"  # the sweep's model store: each distinct model trained once (dist_ombo.model_store)
 
 
@@ -216,16 +215,10 @@ def pending_points(points: list[GridPoint], trials_dir: Path) -> list[GridPoint]
     """The points whose folder holds no intact result of their configuration. A damaged or
     inconsistent result, or one whose method settings changed since, is set aside (renamed) with a
     one-line note, so it is never reused."""
-    from dist_ombo.runner import trial_settings_hash
-
     pending = []
-    for p in points:
-        folder = trials_dir / p.trial_id
-        problem = result_problem(folder, p.trial.to_dict(), trial_settings_hash(p.trial))
-        if problem is None:
-            continue
-        if (folder / "metrics.json").exists():
-            moved = set_aside(folder)
+    for p, problem in unfinished(points, trials_dir):
+        if (trials_dir / p.trial_id / "metrics.json").exists():
+            moved = set_aside(trials_dir / p.trial_id)
             if problem != OTHER_CONFIG:
                 print(f"trial {p.trial_id}: {problem}; set aside as {moved.name} and run again")
         pending.append(p)

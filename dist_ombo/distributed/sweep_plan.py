@@ -3,7 +3,7 @@
 A comparison on CPU is limited by its cost, so before a long resume a user wants to know how many
 trials are left per method and how many trial-hours they take. ``sweep --plan`` answers from
 the sweep directory alone: it decides which trials are finished exactly as a run would (the files
-on disk, ``trial_files.result_problem``), but reads only, starts no Ray and sets nothing aside.
+on disk, ``trial_files.unfinished``), but reads only, starts no Ray and sets nothing aside.
 
 Costs are the measured ``time_total_s`` of finished trials at the config's budget, in the sweep
 directory and in any ``--costs-from`` directories. A (task, method) cell measured at least once
@@ -24,9 +24,7 @@ from pathlib import Path
 import numpy as np
 
 from dist_ombo.distributed.sweep_config import GridPoint, SweepConfig
-from dist_ombo.distributed.trial_files import result_problem
-
-TRIALS_DIR = "trials"
+from dist_ombo.distributed.trial_files import TRIALS_DIR, unfinished
 
 
 @dataclass(frozen=True)
@@ -141,22 +139,23 @@ def plan_sweep(config: SweepConfig, points: list[GridPoint], out_dir: Path,
                costs_from: list[Path] | None = None) -> SweepPlan:
     """Which of ``points`` (a checked grid) are finished in ``out_dir`` and what the rest cost.
     Reads files only."""
-    from dist_ombo.runner import trial_settings_hash
-
     out_dir = Path(out_dir)
     model = CostModel(measured_times([out_dir, *(costs_from or [])], config.budget))
-    by_method: dict[str, list[GridPoint]] = defaultdict(list)
+    left_of: dict[str, list[GridPoint]] = defaultdict(list)
+    for p, _ in unfinished(points, out_dir / TRIALS_DIR):
+        left_of[p.method_label].append(p)
+    total_of: dict[str, int] = defaultdict(int)
     for p in points:
-        by_method[p.method_label].append(p)
-    methods, finished = [], 0
-    for method, group in by_method.items():
-        left = [p for p in group if result_problem(out_dir / TRIALS_DIR / p.trial_id, p.trial.to_dict(),
-                                                     trial_settings_hash(p.trial)) is not None]
-        finished += len(group) - len(left)
-        costs = [model.seconds(p.task_label, method) for p in left]
-        measured = sum(1 for (_, m) in model.cell_median if m == method)
-        methods.append(MethodPlan(method, len(group), len(left), measured,
+        total_of[p.method_label] += 1
+    measured_of: dict[str, int] = defaultdict(int)
+    for _, method in model.cell_median:
+        measured_of[method] += 1
+    methods = []
+    for method, total in total_of.items():
+        costs = [model.seconds(p.task_label, method) for p in left_of[method]]
+        methods.append(MethodPlan(method, total, len(costs), measured_of[method],
                                   sum(c for c in costs if c is not None), sum(c is None for c in costs)))
+    finished = len(points) - sum(len(v) for v in left_of.values())
     return SweepPlan(config.name, out_dir, len(points), finished, config.max_concurrent, methods)
 
 

@@ -12,6 +12,8 @@ import json
 from pathlib import Path
 from typing import Any
 
+#: A sweep directory's folder of trial folders (``<sweep dir>/trials/<trial id>/``).
+TRIALS_DIR = "trials"
 #: Keys every finished trial's metrics carry (runner.run_trial writes them).
 REQUIRED_METRICS = ("task", "method", "seed", "budget", "n_proposals", "beats_dbest", "protocol_version")
 SET_ASIDE_SUFFIX = ".invalid"
@@ -54,6 +56,20 @@ def result_problem(folder: Path, trial_config: dict[str, Any], settings: str | N
     if metrics["seed"] != trial_config["seed"] or metrics["budget"] != trial_config["budget"]:
         return "metrics.json belongs to another seed or budget than config.json"
     return _proposals_problem(folder / "proposals.parquet", metrics["n_proposals"])
+
+
+def unfinished(points: list[Any], trials_dir: Path) -> list[tuple[Any, str]]:
+    """``(point, problem)`` for each grid point (``sweep_config.GridPoint``) whose folder under
+    ``trials_dir`` holds no intact result of its configuration and current settings. Reads only:
+    the one test of "finished" that a run (which then sets these aside) and a plan both use."""
+    from dist_ombo.runner import trial_settings_hash
+
+    out = []
+    for p in points:
+        problem = result_problem(Path(trials_dir) / p.trial_id, p.trial.to_dict(), trial_settings_hash(p.trial))
+        if problem is not None:
+            out.append((p, problem))
+    return out
 
 
 def _proposals_problem(path: Path, n_expected: Any) -> str | None:
