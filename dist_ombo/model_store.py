@@ -294,19 +294,21 @@ class ModelStore:
         token = uuid.uuid4().hex
         body = json.dumps({"pid": os.getpid(), "host": socket.gethostname(), "token": token,
                            "holder": holder, "time": time.time()}).encode()
+        with _held_lock:  # held before the file exists: a thread of this process reading it
+            _held_tokens.add(token)  # in between must not take the lock for a stale one
         for _ in range(2):
             try:
                 fd = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644)
             except FileExistsError:
                 if not self._stale(path):
-                    return None
+                    break
                 path.unlink(missing_ok=True)  # its holder is gone: take over
                 continue
             with os.fdopen(fd, "wb") as f:
                 f.write(body)
-            with _held_lock:
-                _held_tokens.add(token)
             return token
+        with _held_lock:
+            _held_tokens.discard(token)
         return None
 
     def release(self, key: str, token: str) -> None:

@@ -167,6 +167,31 @@ def test_two_concurrent_trials_train_a_shared_model_once(tmp_path, tiny_model):
     assert manifest["trained_by"] == calls[0]
 
 
+def test_a_lock_just_written_by_another_thread_is_not_taken_as_stale(tmp_path, monkeypatch):
+    """The window between a holder writing its lock file and recording its token: a second thread
+    of the same process that looks then must see a live holder, not a stale lock."""
+    store, key, seen = ModelStore(tmp_path), "k" * 64, []
+    real_fdopen = os.fdopen
+
+    class LooksRightAfterWriting:
+        def __init__(self, fd, mode):
+            self.f = real_fdopen(fd, mode)
+
+        def __enter__(self):
+            return self.f
+
+        def __exit__(self, *exc):
+            self.f.close()
+            if not seen:  # the file is whole; the other thread looks now
+                seen.append(store.try_lock(key, "second"))
+
+    monkeypatch.setattr(MS.os, "fdopen", LooksRightAfterWriting)
+    first = store.try_lock(key, "first")
+    monkeypatch.undo()
+    assert first is not None and seen == [None]
+    assert json.loads(store.lock_path(key).read_text())["token"] == first
+
+
 def test_a_waiter_trains_alone_after_the_timeout_without_publishing(tmp_path, tiny_model):
     notes = []
     store, job = ModelStore(tmp_path, wait_s=0.3, poll_s=0.05, note=notes.append), _job()

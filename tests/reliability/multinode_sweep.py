@@ -113,8 +113,10 @@ def main(root: str) -> None:
         }
         from dist_ombo.distributed.trial_files import result_problem
 
-        report["lose_node"]["intact"] = sum(
-            result_problem(out / "trials" / p, json.loads((out / "trials" / p / "config.json").read_text())) is None
+        report["lose_node"]["errors"] = [e for e in table["error"].tolist() if isinstance(e, str)]
+        report["lose_node"]["intact"] = sum(  # a trial that did not finish has no config.json to check against
+            (out / "trials" / p / "config.json").exists() and result_problem(
+                out / "trials" / p, json.loads((out / "trials" / p / "config.json").read_text())) is None
             for p in table["trial_id"])
     finally:
         ray.shutdown()

@@ -32,7 +32,7 @@ def test_trials_follow_resources_and_a_lost_node_loses_nothing(tmp_path):
     lost = report["lose_node"]  # the CPU node was removed after the first trial finished
     assert lost["finished_before_loss"] is not None and 1 <= lost["finished_before_loss"] < 4, lost
     assert lost["training_on_lost_node"]  # the node went while a trial's training actors ran on it
-    assert lost["status"] == ["ok"] * 4  # every trial finished, the lost ones on the other node
+    assert lost["status"] == ["ok"] * 4, lost  # every trial finished, the lost ones on the other node
     assert len(set(lost["trial_ids"])) == 4 and lost["metrics_files"] == 4 and lost["intact"] == 4
     assert lost["failed_attempts"] >= 1  # a trial (and its training actors) was on the lost node: retried
     assert nodes["gpu"] in lost["trial_nodes"]  # the retried trials ran on the node set free
