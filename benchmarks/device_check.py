@@ -132,8 +132,9 @@ def training_flops(job: Any) -> float:
     backward, over every epoch's training rows (``max_steps`` honoured), plus one validation
     forward per epoch. Read from the job's arrays and config only."""
     cfg = job.config
-    n, m = job.Y.shape
-    d = job.X.shape[1] * (job.n_categories or 1)  # one-hot width for token designs
+    problem = job.problem
+    n, m = problem.Y.shape
+    d = problem.X.shape[1] * (getattr(problem, "n_categories", None) or 1)  # one-hot width for token designs
     multiple = getattr(cfg, "head", "multiple") == "multiple"
     n_nets = cfg.n_members * (m if multiple else 1)
     sizes = (d, *cfg.hidden, 1 if multiple else m)
