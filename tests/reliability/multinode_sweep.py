@@ -67,8 +67,10 @@ def main(root: str) -> None:
         hold_gpu_node = placement_group([{"CPU": 2, "GPU": 2}])
         ray.get(hold_gpu_node.ready(), timeout=60)
         cpu_cfg = SweepConfig(name="lose-node", tasks=(TASK,), methods=("ensemble-ga",), seeds=tuple(range(4)),
-                              budget="smoke", n_proposals=8, retries=3, model={"epochs": 20, "max_steps": 100},
+                              budget="smoke", n_proposals=8, retries=6, model={"epochs": 20, "max_steps": 100},
                               resources={"train_actors": 2, "cpus_per_actor": 0.5})
+        # Six retries: until the cluster has marked the lost node dead (about 2 s with FAST_HEALTH),
+        # a retried trial can be placed on it again and fail at once; each such try counts.
         out = root_path / "lose-node"
         removed = {}
 
