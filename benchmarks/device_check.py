@@ -134,7 +134,7 @@ def training_flops(job: Any) -> float:
     cfg = job.config
     problem = job.problem
     n, m = problem.Y.shape
-    d = problem.X.shape[1] * (getattr(problem, "n_categories", None) or 1)  # one-hot width for token designs
+    d = problem.X.shape[1] * (problem.n_categories or 1)  # one-hot width for token designs
     multiple = getattr(cfg, "head", "multiple") == "multiple"
     n_nets = cfg.n_members * (m if multiple else 1)
     sizes = (d, *cfg.hidden, 1 if multiple else m)

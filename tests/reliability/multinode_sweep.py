@@ -116,10 +116,13 @@ def main(root: str) -> None:
         from dist_ombo.distributed.trial_files import result_problem
 
         report["lose_node"]["errors"] = [e for e in table["error"].tolist() if isinstance(e, str)]
-        report["lose_node"]["intact"] = sum(  # a trial that did not finish has no config.json to check against
-            (out / "trials" / p / "config.json").exists() and result_problem(
-                out / "trials" / p, json.loads((out / "trials" / p / "config.json").read_text())) is None
-            for p in table["trial_id"])
+
+        def intact(folder: Path) -> bool:
+            """A trial that did not finish has no config.json to check its result against."""
+            config = folder / "config.json"
+            return config.exists() and result_problem(folder, json.loads(config.read_text())) is None
+
+        report["lose_node"]["intact"] = sum(intact(out / "trials" / p) for p in table["trial_id"])
     finally:
         ray.shutdown()
         cluster.shutdown()
