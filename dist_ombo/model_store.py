@@ -79,7 +79,7 @@ def key_parts(job: Any, dataset: Mapping[str, Any], train_actors: int = 1, gpu: 
     actors the trainer splits a splittable ensemble over (member groups get their own seeds);
     ``gpu``: whether it trains on a GPU (other kernels, other floats)."""
     groups = training_groups(job.scheme, job.config, train_actors)
-    return _plain({
+    return jsonable({
         "store_format": STORE_FORMAT, "code_version": code_version(), "dataset": dict(dataset),
         "data": data_fingerprint(job.problem), "scheme": job.scheme, "role": job.role,
         "config": dataclasses.asdict(job.config), "seed": int(job.seed),
@@ -105,11 +105,13 @@ def model_key(parts: Mapping[str, Any]) -> str:
     return canonical_sha256(parts)
 
 
-def _plain(obj: Any) -> Any:
+def jsonable(obj: Any) -> Any:
+    """``obj`` as JSON writes and reads it back: numpy scalars and arrays as Python values, tuples
+    as lists, mapping keys as strings (so a tree compares equal to its JSON file's)."""
     if isinstance(obj, Mapping):
-        return {str(k): _plain(v) for k, v in obj.items()}
+        return {str(k): jsonable(v) for k, v in obj.items()}
     if isinstance(obj, (list, tuple)):
-        return [_plain(v) for v in obj]
+        return [jsonable(v) for v in obj]
     if isinstance(obj, np.generic):
         return obj.item()
     if isinstance(obj, np.ndarray):

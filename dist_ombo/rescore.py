@@ -7,9 +7,10 @@ designs and their true objectives ``true_f*``) and ``metrics.json``. Rescoring r
 robust HV) of multi-objective trials on a continuous box and the ``copy_fraction`` of every trial
 (single-objective and discrete ones get that key only), keeps every other key, records
 ``rescored_with``, and writes ``metrics.json`` atomically. It also checks that the trial was
-trained on the data the (task, seed) rebuilds: its stored novelty (distance to the training
-designs) must be reproduced; ``trained_on_rebuilt_data`` says whether it was, and where it was
-not ``copy_fraction`` is NaN.
+trained on the data the (task, seed) rebuilds: its stored ``dataset_sha256`` must match the
+rebuilt dataset's (trials from before that key was recorded: its stored novelty, the distance to
+the training designs, must be reproduced); ``trained_on_rebuilt_data`` says whether it was, and
+where it was not ``copy_fraction`` is NaN.
 """
 
 from __future__ import annotations
@@ -67,7 +68,8 @@ def trial_dirs(paths: list[Path]) -> list[Path]:
 def rescore_trial(trial: Path, write: bool = True, datasets: dict | None = None) -> Rescored:
     """Rescore one trial folder (MOO trials; others are skipped with the reason). ``datasets``
     keeps rebuilt datasets between calls (a sweep has many trials per (task, seed))."""
-    from dist_ombo.runner import moo_scores, write_json_atomic
+    from dist_ombo.model_store import data_fingerprint
+    from dist_ombo.runner import moo_scores, task_problem, write_json_atomic
     from dist_ombo.tasks import get_task
 
     trial = Path(trial)
@@ -102,7 +104,11 @@ def rescore_trial(trial: Path, write: bool = True, datasets: dict | None = None)
                                               exact=task.design_kind != "continuous")
     novelty = M.novelty(X, data.X, task.lower, task.upper, task.is_discrete)
     stored = metrics.get("novelty")
-    same_data = stored is None or bool(np.isclose(novelty, float(stored), rtol=1e-9, atol=1e-12))
+    stored_sha = metrics.get("dataset_sha256")
+    if stored_sha is not None:
+        same_data = stored_sha == data_fingerprint(task_problem(task, data))
+    else:
+        same_data = stored is None or bool(np.isclose(novelty, float(stored), rtol=1e-9, atol=1e-12))
     if not same_data:  # copies of other designs than the trial learned from would mean nothing
         scores["copy_fraction"] = float("nan")
     before = dict(metrics)
@@ -113,8 +119,13 @@ def rescore_trial(trial: Path, write: bool = True, datasets: dict | None = None)
                                 f"reference front {front}")
     if write:
         write_json_atomic(trial / "metrics.json", metrics)
-    detail = "" if same_data else (f"trained on other data than {task.name} seed {seed} "
-                                   f"rebuilds (novelty {stored:.6g} stored, {novelty:.6g} rebuilt)")
+    if same_data:
+        detail = ""
+    elif stored_sha is not None:
+        detail = f"trained on other data than {task.name} seed {seed} rebuilds (dataset checksum differs)"
+    else:
+        detail = (f"trained on other data than {task.name} seed {seed} "
+                  f"rebuilds (novelty {stored:.6g} stored, {novelty:.6g} rebuilt)")
     return Rescored(trial, "rescored", detail, before, metrics)
 
 

@@ -23,7 +23,7 @@ from dist_ombo.catalog import check_task_fit, get_searcher, method_for
 from dist_ombo.config import config_from_dict
 from dist_ombo.errors import ConfigError
 from dist_ombo.models.permutation_encoding import EncodedSurrogate, PermutationEncoder
-from dist_ombo.model_store import ModelStore, canonical_sha256, code_version
+from dist_ombo.model_store import ModelStore, canonical_sha256, code_version, data_fingerprint, jsonable
 from dist_ombo.pipeline import (ResolvedMethod, StoreContext, Trainer, local_trainer, resolve_configs,
                                 train_and_search)
 from dist_ombo.problem import OfflineProblem
@@ -178,6 +178,9 @@ def run_trial(
     metrics.update({
         "task": task.name, "method": spec.name, "seed": config.seed, "budget": config.budget,
         "protocol_version": PROTOCOL_VERSION, "n_train": len(data.X), "n_proposals": len(proposals),
+        # the offline dataset is a function of (task, seed); its checksum shows when a rebuild elsewhere
+        # (another machine's floating point) gave other data
+        "dataset_sha256": data_fingerprint(problem),
         "surrogate_evals": int(outcome.n_evals),
         "search_evals_per_s": float(outcome.n_evals / max(times["time_search_s"], 1e-9)),
         "final_val_loss": _final_val_loss(surrogate),
@@ -308,15 +311,3 @@ def write_json_atomic(path: Path, payload: dict[str, Any]) -> None:
     from dist_ombo.io import write_text_atomic
 
     write_text_atomic(path, json.dumps(jsonable(payload), indent=2, sort_keys=True))
-
-
-def jsonable(obj: Any) -> Any:
-    if isinstance(obj, dict):
-        return {k: jsonable(v) for k, v in obj.items()}
-    if isinstance(obj, (list, tuple)):
-        return [jsonable(v) for v in obj]
-    if isinstance(obj, np.generic):
-        return obj.item()
-    if isinstance(obj, np.ndarray):
-        return obj.tolist()
-    return obj

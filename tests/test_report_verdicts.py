@@ -114,3 +114,16 @@ def test_dbest_disagreements_name_the_task_seed_and_methods():
     found = dbest_disagreements(table)
     assert list(found["task"]) == ["re21"] and list(found["seed"]) == [2]
     assert found["methods per value"].iloc[0] == "3: full; 3.001: lucky"
+    assert found["datasets"].iloc[0] == 0  # no trial recorded a dataset checksum
+
+
+def test_dbest_disagreements_flag_trials_on_different_datasets_with_equal_dbest():
+    from dist_ombo.reporting.verdicts import dbest_disagreements
+
+    table = re21_table()
+    table["dataset_sha256"] = "a" * 64
+    assert dbest_disagreements(table).empty
+    table.loc[(table["method"] == "lucky") & (table["seed"] == 2), "dataset_sha256"] = "b" * 64
+    found = dbest_disagreements(table)
+    assert list(found["seed"]) == [2] and found["datasets"].iloc[0] == 2
+    assert found["D(best) values"].iloc[0] == 1 and found["relative spread"].iloc[0] == 0

@@ -104,7 +104,9 @@ def test_rescore_adds_copy_fraction_to_single_objective_trials(tmp_path):
     after = json.loads((folder / "metrics.json").read_text())
     assert done.status == "rescored" and "hv" not in after and after["trained_on_rebuilt_data"] is True
     assert after["copy_fraction"] >= half / len(frame) > original["copy_fraction"]
-    # a trial whose stored novelty the rebuilt data does not reproduce gets no copy fraction
+    # a trial from before dataset checksums were recorded, whose stored novelty the rebuilt data
+    # does not reproduce, gets no copy fraction
+    stale.pop("dataset_sha256")
     stale["novelty"] += 0.01
     (folder / "metrics.json").write_text(json.dumps(stale))
     [done] = rescore([folder])
@@ -116,11 +118,19 @@ def test_rescore_flags_a_trial_trained_on_other_data(tmp_path):
     _trial("model-free-ga", tmp_path, task="re21")
     folder = tmp_path / "model-free-ga"
     m = json.loads((folder / "metrics.json").read_text())
-    m["novelty"] += 0.01  # as if the training designs had been others
+    assert len(m["dataset_sha256"]) == 64
+    [done] = rescore([folder], write=False)
+    assert done.detail == "" and done.after["trained_on_rebuilt_data"] is True
+    m["dataset_sha256"] = "0" * 64  # as if the dataset had been rebuilt otherwise where the trial ran
     (folder / "metrics.json").write_text(json.dumps(m))
     [done] = rescore([folder], write=False)
-    assert "trained on other data" in done.detail and done.after["trained_on_rebuilt_data"] is False
+    assert "dataset checksum differs" in done.detail and done.after["trained_on_rebuilt_data"] is False
     assert json.loads((folder / "metrics.json").read_text()) == m  # write=False leaves the file
+    legacy = {k: v for k, v in m.items() if k != "dataset_sha256"}
+    legacy["novelty"] += 0.01  # a trial without a checksum: its novelty is checked instead
+    (folder / "metrics.json").write_text(json.dumps(legacy))
+    [done] = rescore([folder], write=False)
+    assert "novelty" in done.detail and done.after["trained_on_rebuilt_data"] is False
 
 
 def test_rescore_bad_paths_are_one_line_before_any_work(tmp_path):

@@ -36,7 +36,7 @@ def result_problem(folder: Path, trial_config: dict[str, Any], settings: str | N
     ``TrialConfig.to_dict()``); otherwise one line saying what is missing or wrong. With
     ``settings`` (``runner.trial_settings_hash``) a result that recorded other resolved settings is
     not reusable; one that predates the record (no ``settings_hash``) is taken as it is."""
-    from dist_ombo.runner import jsonable
+    from dist_ombo.model_store import jsonable
 
     folder = Path(folder)
     if not (folder / "metrics.json").exists():

@@ -126,7 +126,7 @@ def _disagreements(results: pd.DataFrame) -> str:
     table = dbest_disagreements(results)
     if table.empty:
         return ""
-    return (f"<p><b>D(best) differs between trials of the same task and seed</b> ({html.escape(DBEST_NOTE)}):</p>"
+    return (f"<p><b>D(best) or the dataset differs between trials of the same task and seed</b> ({html.escape(DBEST_NOTE)}):</p>"
             + _frame(table))
 
 

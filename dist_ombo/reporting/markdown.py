@@ -49,8 +49,9 @@ def leaderboard_view(g: pd.DataFrame) -> pd.DataFrame:
 
 
 #: Why a D(best) disagreement is shown.
-DBEST_NOTE = ("it should depend on task and seed alone; each trial's ratio uses its own D(best), "
-              "so the trials below stand on slightly different datasets or reference points")
+DBEST_NOTE = ("both should depend on task and seed alone; each trial's ratio uses its own D(best), "
+              "so the trials below stand on slightly different datasets or reference points; `datasets` "
+              "counts the distinct dataset checksums their trials recorded, 0 where none recorded one")
 
 
 def side_by_side(results: pd.DataFrame) -> tuple[pd.DataFrame, str]:
@@ -232,7 +233,7 @@ def write_markdown(results: pd.DataFrame, sweep_dirs: Path | list[Path], out: Pa
         parts += ["", f"TF-Bind-8 (same rule on the normalized score): {tfbind8_sentence(results)}"]
     disagree = dbest_disagreements(results)
     if not disagree.empty:
-        parts += ["", f"**D(best) differs between trials of the same task and seed** ({DBEST_NOTE}):", "",
+        parts += ["", f"**D(best) or the dataset differs between trials of the same task and seed** ({DBEST_NOTE}):", "",
                   _table(disagree)]
     parts += [
         "",

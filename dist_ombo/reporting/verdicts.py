@@ -177,16 +177,20 @@ def score_comparison(results: pd.DataFrame, task_prefix: str, published: float) 
 
 
 def dbest_disagreements(results: pd.DataFrame, rtol: float = 1e-9) -> pd.DataFrame:
-    """(task, seed) pairs whose trials report different D(best) values. D(best) should be a
-    function of task and seed alone; a disagreement means trials stand on different datasets or
-    reference points (e.g. run by different code versions) and their ratios do not compare."""
+    """(task, seed) pairs whose trials report different D(best) values or recorded different
+    dataset checksums. Both should be functions of task and seed alone; a disagreement means trials
+    stand on different datasets or reference points (e.g. datasets rebuilt on other machines, or
+    run by different code versions) and their ratios do not compare. ``datasets`` counts the
+    distinct checksums recorded (0: no trial of the pair recorded one)."""
     ok = trial_ratios(results)
     rows = []
     for (task, seed), g in ok.groupby(["task", "seed"], sort=False):
         lo, hi = g["score_dbest"].min(), g["score_dbest"].max()
-        if hi - lo > rtol * max(abs(hi), abs(lo)):
+        checksums = g["dataset_sha256"].dropna().nunique() if "dataset_sha256" in g else 0
+        if hi - lo > rtol * max(abs(hi), abs(lo)) or checksums > 1:
             values = g.groupby("score_dbest")["method"].apply(lambda m: ", ".join(m))
             rows.append({"task": task, "seed": seed, "D(best) values": len(values),
-                         "relative spread": (hi - lo) / max(abs(hi), abs(lo)),
+                         "relative spread": (hi - lo) / max(abs(hi), abs(lo)), "datasets": checksums,
                          "methods per value": "; ".join(f"{v:.6g}: {m}" for v, m in values.items())})
-    return pd.DataFrame(rows, columns=["task", "seed", "D(best) values", "relative spread", "methods per value"])
+    return pd.DataFrame(rows, columns=["task", "seed", "D(best) values", "relative spread", "datasets",
+                                       "methods per value"])

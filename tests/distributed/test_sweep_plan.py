@@ -4,7 +4,8 @@ import pytest
 
 from dist_ombo.cli import main
 from dist_ombo.distributed.sweep_config import SweepConfig, expand_grid
-from dist_ombo.distributed.sweep_plan import CostModel, format_plan, measured_times, plan_sweep
+from dist_ombo.distributed.sweep_plan import (CostModel, MethodPlan, SweepPlan, format_plan, measured_times,
+                                               plan_sweep, task_objectives)
 from dist_ombo.runner import run_trial
 
 ACK = {"name": "ackley", "params": {"n_total": 200, "dim": 3}, "label": "ackley-3"}
@@ -19,6 +20,41 @@ def test_cost_model_uses_cell_medians_and_carries_effects_across_tasks():
     assert model.seconds("t2", "m2") == pytest.approx(300.0, rel=1e-6)
     assert model.seconds("t2", "m9") is None  # no measurement links them: not guessed
     assert model.seconds("t3", "m1") is None
+
+
+def test_cost_model_fits_within_the_objective_count_first():
+    # m1 costs the same on two and four objectives; m2 (a hypervolume-based BO) costs 10x more on
+    # four. m3 was only measured on two objectives.
+    rows = [("t2", "m1", 10.0), ("t2", "m2", 20.0), ("t2", "m3", 30.0),
+            ("t4a", "m1", 12.0), ("t4a", "m2", 200.0), ("t4b", "m1", 12.0)]
+    objectives = {"t2": 2, "t4a": 4, "t4b": 4}
+    model = CostModel(rows, objectives)
+    same = model.estimate("t4b", "m2")
+    assert same.seconds == pytest.approx(200.0, rel=1e-6) and not same.across_objectives
+    crossed = model.estimate("t4b", "m3")  # nothing of m3's on four objectives: the overall fit, flagged
+    assert crossed.across_objectives and crossed.seconds == pytest.approx(CostModel(rows).seconds("t4b", "m3"))
+    blind = CostModel(rows).estimate("t4b", "m2")  # without objective counts: one fit, not flagged
+    assert not blind.across_objectives and blind.seconds < 100.0
+    assert model.estimate("t4b", "m9") is None
+
+
+def test_task_objectives_from_the_grid_and_measured_configs(half_done_sweep, tmp_path):
+    _, points, out = half_done_sweep
+    for label, config in [("zdt-one", {"task": "zdt1", "task_params": {}}), ("gone", {"task": "no-such-task"}),
+                          ("broken", None)]:
+        folder = tmp_path / "trials" / f"{label}__m__seed0"
+        folder.mkdir(parents=True)
+        (folder / "config.json").write_text("{" if config is None else json.dumps(config))
+    assert task_objectives(points, [out, tmp_path]) == {"ackley-3": 1, "zdt-one": 2}
+
+
+def test_plan_says_which_trials_are_costed_across_objective_counts():
+    plan = SweepPlan("p", None, 10, 5, 2,
+                     [MethodPlan("mobo-x", 10, 5, 2, 7200.0, 0, across_objectives=2)])
+    text = format_plan(plan)
+    assert "(2 across objective counts)" in text
+    assert "2 of them are costed from tasks with other objective counts" in text
+    assert "across" not in format_plan(SweepPlan("p", None, 10, 5, 2, [MethodPlan("m", 10, 5, 2, 7200.0, 0)]))
 
 
 def test_measured_times_keep_the_budget_and_skip_damaged_files(tmp_path):
