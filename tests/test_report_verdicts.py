@@ -38,6 +38,26 @@ def test_only_complete_methods_are_judged_against_dbest_of_the_same_seeds():
     assert row["incomplete (not judged)"] == "lucky 1/3, pending 0/3"
 
 
+def test_front_ratio_is_the_ceiling_and_marks_published_ratios_no_design_reaches():
+    from dist_ombo.reporting.markdown import side_by_side
+    from dist_ombo.reporting.verdicts import above_front
+
+    row = published_comparison(re21_table()).iloc[0]
+    assert row["front ratio"] == pytest.approx(2.0)  # hv_front = 2 x D(best) on every seed
+    table = re21_table()
+    full = table["method"] == "full"
+    table.loc[full, "hv"] = table.loc[full, "hv_dbest"] * 1.05
+    table.loc[full, "hv_front"] = table.loc[full, "hv_dbest"] * 1.1  # published 4.60 / 4.10 = 1.122
+    comp, summary = side_by_side(table)
+    assert comp["verdict"].iloc[0] == "below" and list(above_front(comp)) == [True]
+    assert "On 1 of the 1 below, the published ratio is above our front ratio" in summary and "(re21)" in summary
+    table = re21_table(headroom=False)  # no reference front: nothing claimed
+    table.loc[full, "hv"] = table.loc[full, "hv_dbest"] * 1.05
+    comp, summary = side_by_side(table)
+    assert comp["verdict"].iloc[0] == "below" and np.isnan(comp["front ratio"].iloc[0])
+    assert "front ratio" not in summary
+
+
 def test_a_task_without_a_complete_method_has_no_verdict():
     table = re21_table()
     table = table[table["method"] != "full"]

@@ -15,7 +15,8 @@ from dist_ombo.reporting.leaderboard import DBEST, leaderboard
 from dist_ombo.reporting.plots import write_plots
 from dist_ombo.reporting.published import TFBIND8, TFBIND8_BEST
 from dist_ombo.reporting.stats import compare, plot_cd
-from dist_ombo.reporting.verdicts import RULE_TEXT, dbest_disagreements, published_comparison, score_comparison
+from dist_ombo.reporting.verdicts import (RULE_TEXT, above_front, dbest_disagreements, published_comparison,
+                                          score_comparison)
 
 
 def _table(frame: pd.DataFrame) -> str:
@@ -66,6 +67,11 @@ def side_by_side(results: pd.DataFrame) -> tuple[pd.DataFrame, str]:
                f"{counts.get('beats', 0)}, matches on {counts.get('matches', 0)}, below on "
                f"{counts.get('below', 0)} of {judged} judged tasks"
                + (f" ({len(comp) - judged} not judged)" if judged < len(comp) else "") + ".")
+    unreachable = comp[above_front(comp) & (comp["verdict"] == "below")]
+    if counts.get("below", 0) and comp["front ratio"].notna().any():
+        summary += (f" On {len(unreachable)} of the {counts['below']} below, the published ratio is above "
+                    f"our front ratio, which no set of designs passes on our data"
+                    + (f" ({', '.join(unreachable['task'])})" if len(unreachable) else "") + ".")
     return comp, summary
 
 
