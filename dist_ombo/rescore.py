@@ -67,7 +67,8 @@ def trial_dirs(paths: list[Path]) -> list[Path]:
 
 def rescore_trial(trial: Path, write: bool = True, datasets: dict | None = None) -> Rescored:
     """Rescore one trial folder (MOO trials; others are skipped with the reason). ``datasets``
-    keeps rebuilt datasets between calls (a sweep has many trials per (task, seed))."""
+    keeps rebuilt datasets and their checksums between calls (a sweep has many trials per (task,
+    seed))."""
     from dist_ombo.model_store import data_fingerprint
     from dist_ombo.runner import moo_scores, task_problem, write_json_atomic
     from dist_ombo.tasks import get_task
@@ -95,8 +96,9 @@ def rescore_trial(trial: Path, write: bool = True, datasets: dict | None = None)
     if key not in datasets:
         if len(datasets) >= 8:  # trials come sorted by task: a few (task, seed) at a time suffice
             datasets.clear()
-        datasets[key] = task.dataset(seed)
-    data = datasets[key]
+        rebuilt = task.dataset(seed)
+        datasets[key] = rebuilt, data_fingerprint(task_problem(task, rebuilt))
+    data, rebuilt_sha = datasets[key]
     X = frame[x_cols].to_numpy(dtype=float)
     # single-objective and discrete trials get the design-space keys only (no reference front)
     scores = moo_scores(task, data, frame[true_cols].to_numpy(dtype=float)) if moo else {}
@@ -106,7 +108,7 @@ def rescore_trial(trial: Path, write: bool = True, datasets: dict | None = None)
     stored = metrics.get("novelty")
     stored_sha = metrics.get("dataset_sha256")
     if stored_sha is not None:
-        same_data = stored_sha == data_fingerprint(task_problem(task, data))
+        same_data = stored_sha == rebuilt_sha
     else:
         same_data = stored is None or bool(np.isclose(novelty, float(stored), rtol=1e-9, atol=1e-12))
     if not same_data:  # copies of other designs than the trial learned from would mean nothing
