@@ -267,7 +267,9 @@ def _fit(config: SweepConfig, out_dir: Path, points: list[GridPoint], verbose: i
     errors = {}
     for result in results:
         if result.error is not None:
-            errors[result.config["point"]["trial_id"]] = f"{type(result.error).__name__}: {result.error}"
+            # A trial lost with its node may come back without a config; its folder is named by trial id.
+            trial_id = result.config["point"]["trial_id"] if result.config else Path(result.path).name
+            errors[trial_id] = f"{type(result.error).__name__}: {result.error}"
     return errors, ctrl_c.pressed
 
 
